@@ -1,0 +1,44 @@
+"""Protocol text -> clauses. See ``parse_document``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from knowledge.clauses import Clause, DocumentMeta, ParsedDocument
+from knowledge.errors import ProtocolFileError
+from knowledge.parsing.assemble import Assembler
+from knowledge.parsing.elements import Kind, classify
+from knowledge.parsing.furniture import set_aside_furniture
+from knowledge.parsing.lines import split_lines
+
+__all__ = ["parse_document", "parse_clauses"]
+
+_MIN_NUMBERED_CLAUSES = 3
+
+
+def parse_clauses(
+    text: str, *, council: str, extra_furniture: Iterable[str] = (), source_name: str = "<text>"
+) -> tuple[list[Clause], tuple[str, ...], tuple[str, ...]]:
+    """Clauses, the title lines, and the lines set aside as page furniture."""
+    if "\x00" in text:
+        raise ProtocolFileError(source_name, "looks like a binary file, not protocol text")
+    lines = split_lines(text)
+    if all(line is None for line in lines):
+        raise ProtocolFileError(source_name, "is empty")
+    furniture = set_aside_furniture(lines, extra_patterns=extra_furniture)
+    has_markdown_headings = sum(1 for x in furniture.lines if x is not None and x.md_level) >= 2
+    elements = classify(furniture.lines, plain_headings=not has_markdown_headings)
+    numbered = sum(1 for e in elements if e.kind is Kind.CLAUSE and e.number) >= _MIN_NUMBERED_CLAUSES
+    clauses = Assembler(council, numbered=numbered).run(elements)
+    if not clauses:
+        raise ProtocolFileError(source_name, "contains no clauses (is it the protocol text?)")
+    return clauses, furniture.title_lines, furniture.set_aside
+
+
+def parse_document(
+    text: str, meta: DocumentMeta, *, extra_furniture: Iterable[str] = (), source_name: str = "<text>"
+) -> ParsedDocument:
+    clauses, _, set_aside = parse_clauses(
+        text, council=meta.council, extra_furniture=extra_furniture, source_name=source_name
+    )
+    return ParsedDocument(meta=meta, clauses=tuple(clauses), set_aside=set_aside)

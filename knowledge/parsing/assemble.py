@@ -1,0 +1,234 @@
+"""Elements to clauses: which words belong together and how each clause will be cited.
+
+Rules, in the order a reader applies them:
+- a numbered line starts a clause; in a numbered document unnumbered text after a lead-in, a list
+  item or a numbered title belongs to that clause;
+- a lead-in ("Officers must:-", "3.1 All Councillors can expect:") keeps its list, lettered or not;
+- a line that does not end a sentence, followed by one that starts in lower case, is one sentence
+  broken by a wrap or a page turn, and is rejoined;
+- everything else is a paragraph of its own, cited by its heading path and position.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from knowledge.clauses import Clause
+from knowledge.parsing.elements import Element, Kind
+from knowledge.parsing.lines import ends_sentence, is_all_caps, starts_lowercase, word_count
+
+_SHORT_ITEM_WORDS = 12
+
+
+def display_heading(text: str) -> str:
+    """Headings printed in capitals read better, and cite more checkably, in sentence case."""
+    text = text.strip().rstrip(":-").rstrip(":").strip()
+    if is_all_caps(text):
+        lowered = text.lower()
+        return lowered[:1].upper() + lowered[1:]
+    return text
+
+
+def ends_lead_in(text: str) -> bool:
+    text = text.rstrip()
+    return text.endswith((":", ":-")) or (text.endswith(";") and word_count(text) <= 8)
+
+
+def ends_item(text: str) -> bool:
+    """A list item is over at a sentence end, or at '; and' / '; or' before the last item."""
+    return ends_sentence(text) or text.rstrip().endswith(("; and", "; or"))
+
+
+@dataclass
+class _Builder:
+    number: str | None
+    offset: int
+    heading_path: tuple[str, ...]
+    title: str | None = None
+    titled: bool = False
+    """Opened by a numbered title ('2.4 Officers'): its body paragraphs follow on later lines."""
+    paragraphs: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+    item_labels: list[str | None] = field(default_factory=list)
+    last_letter: str | None = None
+
+    @property
+    def is_list(self) -> bool:
+        return bool(self.items) or (bool(self.paragraphs) and ends_lead_in(self.paragraphs[-1]))
+
+    @property
+    def last_piece(self) -> str:
+        if self.items:
+            return self.items[-1]
+        return self.paragraphs[-1] if self.paragraphs else ""
+
+    def join_last(self, text: str) -> None:
+        if self.items:
+            self.items[-1] = f"{self.items[-1]} {text}"
+        elif self.paragraphs:
+            self.paragraphs[-1] = f"{self.paragraphs[-1]} {text}"
+        else:
+            self.paragraphs.append(text)
+
+    def add_item(self, text: str, *, letter: str | None = None, label: str | None = None) -> None:
+        self.items.append(f"{letter} {text}" if letter else text)
+        self.item_labels.append(label)
+        if letter:
+            self.last_letter = letter
+
+    def accepts_letter(self, letter: str) -> bool:
+        if self.last_letter is None:
+            return letter == "a"
+        return ord(letter) == ord(self.last_letter) + 1
+
+    @property
+    def empty(self) -> bool:
+        return not self.paragraphs and not self.items
+
+    @property
+    def text(self) -> str:
+        return "\n".join([*self.paragraphs, *self.items])
+
+
+class Assembler:
+    """Walks the elements once, keeping the heading path and the clause being built."""
+
+    def __init__(self, council: str, *, numbered: bool) -> None:
+        self.council = council
+        self.numbered = numbered
+        self.headings: list[tuple[int, str]] = []
+        self.current: _Builder | None = None
+        self.clauses: list[Clause] = []
+        self._ids: dict[str, int] = {}
+        self._paras: dict[tuple[str, ...], int] = {}
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(title for _, title in self.headings)
+
+    def run(self, elements: Sequence[Element]) -> list[Clause]:
+        blank = False
+        for element in elements:
+            if element.kind is Kind.BLANK:
+                blank = True
+                continue
+            handler = {
+                Kind.HEADING: self._heading,
+                Kind.CLAUSE: self._clause,
+                Kind.LETTER: self._letter,
+                Kind.BULLET: self._bullet,
+                Kind.TEXT: self._text,
+            }[element.kind]
+            handler(element, blank)
+            blank = False
+        self._flush()
+        return self.clauses
+
+    def _push_heading(self, level: int, title: str) -> None:
+        while self.headings and self.headings[-1][0] >= level:
+            self.headings.pop()
+        self.headings.append((level, display_heading(title)))
+
+    def _heading(self, element: Element, blank: bool) -> None:
+        self._flush()
+        self._push_heading(element.level, element.text)
+        if element.number and element.level > 1:
+            self.current = _Builder(element.number, element.offset, self.path, title=element.text, titled=True)
+
+    def _clause(self, element: Element, blank: bool) -> None:
+        self._flush()
+        self.current = _Builder(element.number, element.offset, self.path, title=element.title)
+        self.current.paragraphs.append(element.text)
+
+    def _letter(self, element: Element, blank: bool) -> None:
+        assert element.letter is not None
+        current = self.current
+        if current is not None and current.accepts_letter(element.letter):
+            current.add_item(element.text, letter=element.letter)
+        else:
+            self._text(Element(Kind.TEXT, f"{element.letter} {element.text}", element.offset), blank)
+
+    def _bullet(self, element: Element, blank: bool) -> None:
+        current = self.current
+        if current is not None and (self.numbered or current.is_list or current.titled):
+            current.add_item(element.text, label=element.bold_label)
+            return
+        self._start_paragraph(element)
+        assert self.current is not None
+        self.current.paragraphs.clear()
+        self.current.add_item(element.text, label=element.bold_label)
+
+    def _text(self, element: Element, blank: bool) -> None:
+        current = self.current
+        text = element.text
+        if current is None:
+            self._start_paragraph(element)
+            return
+        continues = not ends_sentence(current.last_piece) and starts_lowercase(text)
+        if not blank:
+            if current.is_list and (
+                (current.items and ends_item(current.items[-1]))
+                or (not current.items and ends_lead_in(current.last_piece))
+            ):
+                current.add_item(text)
+            else:
+                current.join_last(text)
+            return
+        if continues and not current.empty:
+            current.join_last(text)
+        elif self.numbered and current.number and current.is_list:
+            current.add_item(text)
+        elif self.numbered and current.titled:
+            current.paragraphs.append(text)
+        elif not self.numbered and current.is_list and self._belongs_to_list(current, element):
+            current.add_item(text, label=element.bold_label)
+        else:
+            self._start_paragraph(element)
+
+    @staticmethod
+    def _belongs_to_list(current: _Builder, element: Element) -> bool:
+        """In prose documents a lead-in may introduce unbulleted items: labelled ones, or one short line."""
+        if current.items:
+            return element.bold_label is not None and current.item_labels[0] is not None
+        return element.bold_label is not None or word_count(element.text) <= _SHORT_ITEM_WORDS
+
+    def _start_paragraph(self, element: Element) -> None:
+        self._flush()
+        self.current = _Builder(None, element.offset, self.path)
+        self.current.paragraphs.append(element.text)
+
+    def _flush(self) -> None:
+        current, self.current = self.current, None
+        if current is None or current.empty:
+            return
+        para: int | None = None
+        if current.number:
+            clause_id = self._unique(f"{self.council}:{current.number}")
+        else:
+            para = self._paras.get(current.heading_path, 0) + 1
+            self._paras[current.heading_path] = para
+            slug = "/".join(_slug(h) for h in current.heading_path) or "top"
+            clause_id = self._unique(f"{self.council}:{slug}:p{para}")
+        self.clauses.append(
+            Clause(
+                clause_id=clause_id,
+                council=self.council,
+                number=current.number,
+                heading_path=current.heading_path,
+                text=current.text,
+                offset=current.offset,
+                para=para,
+                title=display_heading(current.title) if current.title else None,
+            )
+        )
+
+    def _unique(self, clause_id: str) -> str:
+        seen = self._ids.get(clause_id, 0) + 1
+        self._ids[clause_id] = seen
+        return clause_id if seen == 1 else f"{clause_id}~{seen}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48]
