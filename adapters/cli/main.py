@@ -1,0 +1,156 @@
+"""``protocol-bot``: ask, eval, chat, councils, index, council add. Only this entry point exits."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from adapters.cli.runtime import make_service
+from bot.qa import EmptyQuestionError, QaService
+from config.councils import write_profile
+from config.settings import home
+from knowledge.citation import cite
+from knowledge.documents import add_council, discover
+from knowledge.errors import KnowledgeError, UnknownCouncilError
+from knowledge.evaluation import evaluate, load_questions
+
+ROLES = ("councillor", "chair", "vice-chair", "officer", "clerk", "deputy clerk", "rfo")
+
+
+def _ask_one(service: QaService, council: str, question: str, role: str | None, qid: Any = None
+             ) -> dict[str, Any]:
+    """The JSON contract: the rendered reply plus the five best passages (full clause text), best first."""
+    asked = service.ask(council, question, role=role, k=5)
+    meta = service.library.council(council).meta
+    passages = [] if asked.answer.abstained else [
+        {"clause_id": h.clause.clause_id, "number": h.clause.number, "heading": h.clause.heading,
+         "text": h.clause.text, "citation": cite(h.clause, meta), "score": round(h.score, 4)}
+        for h in asked.retrieval.hits
+    ]
+    return {"id": qid, "council": council, "abstained": asked.answer.abstained, "answer": asked.answer.render(),
+            "passages": passages, "latency_ms": round(asked.latency_ms, 2)}
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    service = make_service()
+    if args.question == "-":
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            try:
+                out = _ask_one(service, row["council"], row["question"], row.get("role"), row.get("id"))
+            except (EmptyQuestionError, KnowledgeError) as exc:
+                out = {"id": row.get("id"), "council": row.get("council"), "error": str(exc)}
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        return 0
+    if not args.council:
+        print("Please name a council with --council SLUG.", file=sys.stderr)
+        return 2
+    out = _ask_one(service, args.council, args.question, args.role)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        print(out["answer"])
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    service = make_service()
+    questions = load_questions(Path(args.file))
+
+    def answer(q: dict[str, Any]) -> tuple[bool, list[str]]:
+        out = _ask_one(service, q["council"], q["question"], q.get("role"))
+        return out["abstained"], [p["text"] for p in out["passages"]]
+
+    report = evaluate(questions, answer)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(json.dumps(report["overall"]))
+        for council, scores in report["councils"].items():
+            print(f"{council:12s} {json.dumps(scores)}")
+    return 0
+
+
+def cmd_councils(args: argparse.Namespace) -> int:
+    for slug, source in discover(home()).items():
+        try:
+            meta = source.meta()
+            print(f"{slug:12s} {meta.council_name} - {meta.title}")
+        except KnowledgeError as exc:
+            print(f"{slug:12s} (broken: {exc})")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    service = make_service(verbose=True)
+    service.library.load_all(only=args.council, force=args.rebuild)
+    for slug, problem in service.library.problems.items():
+        print(f"error: {problem}", file=sys.stderr)
+    return 1 if service.library.problems else 0
+
+
+def cmd_council_add(args: argparse.Namespace) -> int:
+    source = add_council(home(), args.slug, Path(args.file), name=args.name, title=args.title)
+    write_profile(args.slug, home())
+    service = make_service(verbose=True)
+    service.library.load_all(only=source.slug, force=True)
+    return 1 if service.library.problems else 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from adapters.cli.chat import run_chat
+
+    return run_chat(make_service(verbose=True), council=args.council)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="protocol-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="answer one question, or JSON Lines from stdin with '-'")
+    ask.add_argument("question")
+    ask.add_argument("--council")
+    ask.add_argument("--role", choices=ROLES)
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(func=cmd_ask)
+    ev = sub.add_parser("eval", help="score retrieval on a question file")
+    ev.add_argument("file")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=cmd_eval)
+    chat = sub.add_parser("chat", help="terminal chat")
+    chat.add_argument("--council")
+    chat.set_defaults(func=cmd_chat)
+    sub.add_parser("councils", help="list councils").set_defaults(func=cmd_councils)
+    index = sub.add_parser("index", help="build or load indexes, showing progress")
+    index.add_argument("--council")
+    index.add_argument("--rebuild", action="store_true")
+    index.set_defaults(func=cmd_index)
+    council = sub.add_parser("council", help="manage councils")
+    council_sub = council.add_subparsers(dest="council_command", required=True)
+    add = council_sub.add_parser("add", help="add a council from a protocol text file")
+    add.add_argument("slug")
+    add.add_argument("file")
+    add.add_argument("--name", required=True)
+    add.add_argument("--title")
+    add.set_defaults(func=cmd_council_add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UnknownCouncilError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except (EmptyQuestionError, KnowledgeError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

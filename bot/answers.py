@@ -1,0 +1,106 @@
+"""A reply people can check: the protocol's own words, each with its citation, or an honest "not covered".
+
+Nothing here writes a sentence about what the protocol says except by quoting it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from knowledge.citation import cite
+from knowledge.clauses import DocumentMeta
+from knowledge.retrieval import Hit, Retrieval
+from knowledge.segments import Segment, split_segments
+from knowledge.vocabulary import expansions, tokens
+
+MAX_QUOTES = 3
+SENTENCES_PER_QUOTE = 2
+NOT_COVERED = "Your council's protocol does not cover this."
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    clause_id: str
+    number: str | None
+    heading: str
+    text: str
+    """Verbatim sentences of the clause; '...' marks where the clause was trimmed."""
+    full_text: str
+    citation: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    abstained: bool
+    short_answer: str | None
+    quotes: list[Quote]
+    ask_instead: str
+    confidence: float
+    notice: str | None = None
+
+    def render(self) -> str:
+        lines: list[str] = []
+        if self.notice:
+            lines += [self.notice, ""]
+        if self.abstained:
+            lines.append(f"{NOT_COVERED} Please ask {self.ask_instead}.")
+            return "\n".join(lines)
+        lines += [f'"{self.short_answer}"', f"  ({self.quotes[0].citation})", ""]
+        for quote in self.quotes:
+            lines += [f"> {line}" for line in quote.text.split("\n")]
+            lines += [f"  - {quote.citation}", ""]
+        return "\n".join(lines).rstrip()
+
+
+def _relevance(segment: Segment, wanted: set[str]) -> float:
+    seg = set(tokens(segment.text))
+    return len(seg & wanted) / (1.0 + 0.05 * len(seg))
+
+
+def _trim(text: str, wanted: set[str]) -> tuple[str, Segment | None]:
+    segments = split_segments(text)
+    if len(segments) <= SENTENCES_PER_QUOTE:
+        return text, (max(segments, key=lambda s: _relevance(s, wanted)) if segments else None)
+    ranked = sorted(range(len(segments)), key=lambda i: -_relevance(segments[i], wanted))
+    keep = sorted(ranked[:SENTENCES_PER_QUOTE])
+    if segments[0].line == 0 and segments[keep[0]].line > 0 and 0 not in keep:
+        keep = [0, *keep[:-1]] if len(keep) >= SENTENCES_PER_QUOTE else [0, *keep]
+    parts: list[str] = []
+    previous = -1
+    for i in keep:
+        if i != previous + 1:
+            parts.append("...")
+        parts.append(segments[i].text)
+        previous = i
+    if previous != len(segments) - 1:
+        parts.append("...")
+    return "\n".join(parts), segments[ranked[0]]
+
+
+def compose(question: str, retrieval: Retrieval, meta: DocumentMeta, *, ask_instead: str,
+            notice: str | None = None) -> Answer:
+    if retrieval.abstain or not retrieval.hits:
+        return Answer(True, None, [], ask_instead, retrieval.confidence, notice)
+    wanted = set(tokens(question)) | set(tokens(" ".join(expansions(question))))
+    quotes: list[Quote] = []
+    short: str | None = None
+    for rank, hit in enumerate(retrieval.hits[:MAX_QUOTES]):
+        trimmed, best = _trim(hit.clause.text, wanted)
+        if rank == 0:
+            short = best.text if best else hit.clause.text
+        quotes.append(_quote(hit, trimmed, meta, best))
+    return Answer(False, short, quotes, ask_instead, retrieval.confidence, notice)
+
+
+def _quote(hit: Hit, trimmed: str, meta: DocumentMeta, best: Segment | None) -> Quote:
+    clause = hit.clause
+    return Quote(
+        clause_id=clause.clause_id,
+        number=clause.number,
+        heading=clause.heading,
+        text=trimmed,
+        full_text=clause.text,
+        citation=cite(clause, meta, item=best.item if best else None),
+        score=hit.score,
+    )

@@ -1,0 +1,47 @@
+"""Question in, cited answer out: input checks, retrieval for the asker's council, composition."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from bot.answers import Answer, compose
+from config.councils import load_profile
+from config.settings import retrieval_settings
+from knowledge.library import Library
+from knowledge.retrieval import Retrieval
+
+
+class EmptyQuestionError(ValueError):
+    def __init__(self) -> None:
+        super().__init__("Please type a question about your council's Member/Officer protocol.")
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    answer: Answer
+    retrieval: Retrieval
+    latency_ms: float
+
+
+class QaService:
+    def __init__(self, library: Library) -> None:
+        self.library = library
+
+    def ask(self, council: str, question: str, *, role: str | None = None, k: int = 5) -> Asked:
+        started = time.perf_counter()
+        question = question.strip()
+        if not question:
+            raise EmptyQuestionError()
+        notice = None
+        limit = retrieval_settings().max_question_chars
+        if len(question) > limit:
+            notice = (
+                f"Your message was {len(question):,} characters; I answered on its first {limit:,} characters."
+            )
+            question = question[:limit]
+        index = self.library.council(council)
+        retrieval = self.library.ask(council, question, role=role, k=k)
+        profile = load_profile(council, self.library.home)
+        answer = compose(question, retrieval, index.meta, ask_instead=profile.ask_instead, notice=notice)
+        return Asked(answer, retrieval, (time.perf_counter() - started) * 1000)

@@ -1,0 +1,44 @@
+"""Typed settings: where the bot writes (``PROTOCOL_BOT_HOME``) and the retrieval knobs from YAML."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONFIG_DIR = Path(__file__).resolve().parent
+
+
+def home() -> Path:
+    """Everything written at run time lives here: index, councils added at run time, keys."""
+    return Path(os.environ.get("PROTOCOL_BOT_HOME", ".protocol-bot")).resolve()
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalSettings:
+    dense_weight: float
+    lexical_weight: float
+    expansion_weight: float
+    abstain_below: float
+    """Calibrated confidence under which the bot says the protocol does not cover the question."""
+    known_weight: float
+    confidence_bias: float
+    confidence_scale: float
+    max_question_chars: int
+
+
+@lru_cache(maxsize=1)
+def retrieval_settings() -> RetrievalSettings:
+    data: dict[str, Any] = yaml.safe_load((CONFIG_DIR / "retrieval.yaml").read_text(encoding="utf-8"))
+    return RetrievalSettings(**data)
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict[str, list[str]]:
+    """Domain vocabulary: a phrase a member may use -> the protocol's words for it."""
+    data: dict[str, list[str]] = yaml.safe_load((CONFIG_DIR / "vocabulary.yaml").read_text(encoding="utf-8"))
+    return {k.lower(): [v.lower() for v in vals] for k, vals in data.items()}

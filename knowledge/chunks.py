@@ -1,0 +1,44 @@
+"""Clause-sized chunks and the sentence/item windows inside them, each embedded with its context.
+
+The text embedded carries the heading path and lead-in; the text quoted is always the clause's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from knowledge.clauses import Clause
+from knowledge.segments import split_segments
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    clause_index: int
+    embed_text: str
+
+
+def context_of(clause: Clause) -> str:
+    parts = [*clause.heading_path]
+    if clause.title and clause.title not in parts:
+        parts.append(clause.title)
+    return " > ".join(parts)
+
+
+def chunks_for(clauses: list[Clause] | tuple[Clause, ...]) -> list[Chunk]:
+    out: list[Chunk] = []
+    for index, clause in enumerate(clauses):
+        context = context_of(clause)
+        prefix = f"{context}: " if context else ""
+        out.append(Chunk(index, prefix + clause.text.replace("\n", " ")))
+        segments = split_segments(clause.text)
+        if len(segments) < 2:
+            continue
+        lead_in = clause.text.split("\n", 1)[0] if "\n" in clause.text else ""
+        for segment in segments:
+            lead = f"{lead_in} " if lead_in and segment.line > 0 else ""
+            out.append(Chunk(index, f"{prefix}{lead}{segment.text}"))
+    return out
+
+
+def lexical_text(clause: Clause) -> str:
+    return f"{context_of(clause)} {clause.text}"

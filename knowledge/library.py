@@ -1,0 +1,71 @@
+"""All councils' indexes: loaded from disk when current, rebuilt (only that council) when not.
+
+One bad protocol file is reported by name and skipped; the other councils still answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.documents import CouncilSource, discover, require
+from knowledge.embedding import Embedder
+from knowledge.errors import IndexStaleError, KnowledgeError
+from knowledge.index import CouncilIndex
+from knowledge.retrieval import Retrieval, search
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Library:
+    home: Path
+    embedder: Embedder
+    progress: Progress = lambda _message: None
+    indexes: dict[str, CouncilIndex] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+
+    def sources(self) -> dict[str, CouncilSource]:
+        return discover(self.home)
+
+    def folder(self, slug: str) -> Path:
+        return self.home / "index" / slug
+
+    def council(self, slug: str) -> CouncilIndex:
+        if slug not in self.indexes:
+            self.indexes[slug] = self._load_or_build(require(self.sources(), slug))
+        return self.indexes[slug]
+
+    def load_all(self, *, only: str | None = None, force: bool = False) -> dict[str, CouncilIndex]:
+        sources = self.sources()
+        chosen = [require(sources, only)] if only else list(sources.values())
+        for source in chosen:
+            try:
+                self.indexes[source.slug] = self._load_or_build(source, force=force)
+                self.problems.pop(source.slug, None)
+            except KnowledgeError as exc:
+                self.problems[source.slug] = str(exc)
+                self.progress(f"skipped {source.slug}: {exc}")
+        return self.indexes
+
+    def _load_or_build(self, source: CouncilSource, *, force: bool = False) -> CouncilIndex:
+        digest = source.digest()
+        folder = self.folder(source.slug)
+        if not force:
+            try:
+                index = CouncilIndex.load(folder, model=self.embedder.name, digest=digest)
+                self.progress(f"{source.slug}: loaded ({index.manifest.clauses} clauses)")
+                return index
+            except IndexStaleError as exc:
+                if folder.exists():
+                    self.progress(f"{source.slug}: rebuilding ({exc})")
+        parsed = source.parse()
+        self.progress(f"{source.slug}: embedding {len(parsed.clauses)} clauses ...")
+        index = CouncilIndex.build(parsed.meta, list(parsed.clauses), self.embedder, digest)
+        index.save(folder)
+        self.progress(f"{source.slug}: built ({index.manifest.clauses} clauses, {index.manifest.chunks} chunks)")
+        return index
+
+    def ask(self, slug: str, question: str, *, role: str | None = None, k: int = 5) -> Retrieval:
+        return search(self.council(slug), self.embedder, question, role=role, k=k)

