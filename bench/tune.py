@@ -35,13 +35,16 @@ def features(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         lex = index.lexical.scores(own)
         exp = index.lexical.scores(tokens(" ".join(expansions(q["question"]))))
         known = sum(1 for t in set(own) if t in index.lexical.vocabulary) / max(len(set(own)), 1)
+        domain = library.domain_vocabulary()
+        missing = min(2, sum(1 for t in set(own) if t in domain and t not in index.lexical.vocabulary))
         wanted = [normalise(e) for e in q.get("expect", [])]
         relevant = np.array([any(w in normalise(c.text) for w in wanted) for c in index.clauses])
-        rows.append({"kind": q["kind"], "dense": dense, "lex": lex, "exp": exp, "known": known, "rel": relevant})
+        rows.append({"kind": q["kind"], "dense": dense, "lex": lex, "exp": exp, "known": known, "missing": missing, "rel": relevant})
     return rows
 
 
-def score(rows: list[dict[str, Any]], wd: float, ew: float, bias: float, kw: float) -> dict[str, float]:
+def score(rows: list[dict[str, Any]], wd: float, ew: float, bias: float, kw: float, mw: float
+          ) -> dict[str, float]:
     hits = {1: 0, 3: 0, 5: 0}
     mrr = 0.0
     answerable = negative = abstained_neg = abstained_pos = 0
@@ -49,7 +52,7 @@ def score(rows: list[dict[str, Any]], wd: float, ew: float, bias: float, kw: flo
         lex = r["lex"] + ew * r["exp"]
         top = lex.max()
         fused = wd * r["dense"] + (1 - wd) * (lex / top if top > 0 else lex)
-        evidence = float(r["dense"].max()) + kw * r["known"]
+        evidence = float(r["dense"].max()) + kw * r["known"] - mw * r["missing"]
         abstain = evidence < bias
         if r["kind"] == "answerable":
             answerable += 1
@@ -72,14 +75,14 @@ def score(rows: list[dict[str, Any]], wd: float, ew: float, bias: float, kw: flo
 def main() -> None:
     rows = features(load_questions(Path(sys.argv[1])))
     best: tuple[float, dict[str, Any]] = (-math.inf, {})
-    for wd, ew, bias, kw in itertools.product(
-        [0.5, 0.6, 0.7, 0.8, 0.9], [0.0, 0.25, 0.5], np.arange(0.30, 0.65, 0.01), [0.0, 0.1, 0.15, 0.2, 0.3]
+    for wd, ew, bias, kw, mw in itertools.product(
+        [0.7, 0.8, 0.9], [0.25, 0.5], np.arange(0.30, 0.65, 0.01), [0.0, 0.15, 0.3], [0.0, 0.05, 0.1, 0.15, 0.2]
     ):
-        s = score(rows, wd, ew, float(bias), kw)
+        s = score(rows, wd, ew, float(bias), kw, mw)
         objective = s["hit@3"] + s["mrr"] + 0.5 * s["abstention"] - 3 * s["false_abstention"]
         if objective > best[0]:
             best = (objective, {"dense_weight": wd, "expansion_weight": ew, "evidence_bias": round(float(bias), 2),
-                                "known_weight": kw, **{k: round(v, 4) for k, v in s.items()}})
+                                "known_weight": kw, "missing_weight": mw, **{k: round(v, 4) for k, v in s.items()}})
     print(json.dumps(best[1]))
 
 

@@ -26,6 +26,7 @@ class RetrievalSettings:
     abstain_below: float
     """Calibrated confidence under which the bot says the protocol does not cover the question."""
     known_weight: float
+    missing_weight: float
     confidence_bias: float
     confidence_scale: float
     max_question_chars: int

@@ -25,6 +25,7 @@ class Library:
     progress: Progress = lambda _message: None
     indexes: dict[str, CouncilIndex] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
+    _domain: frozenset[str] | None = None
 
     def sources(self) -> dict[str, CouncilSource]:
         return discover(self.home)
@@ -43,6 +44,7 @@ class Library:
         for source in chosen:
             try:
                 self.indexes[source.slug] = self._load_or_build(source, force=force)
+                self._domain = None
                 self.problems.pop(source.slug, None)
             except KnowledgeError as exc:
                 self.problems[source.slug] = str(exc)
@@ -67,5 +69,14 @@ class Library:
         self.progress(f"{source.slug}: built ({index.manifest.clauses} clauses, {index.manifest.chunks} chunks)")
         return index
 
+    def domain_vocabulary(self) -> frozenset[str]:
+        """Every word any council's protocol uses (all councils are loaded once for this)."""
+        if self._domain is None:
+            if set(self.sources()) - set(self.indexes):
+                self.load_all()
+            self._domain = frozenset().union(*(i.lexical.vocabulary for i in self.indexes.values()))
+        return self._domain
+
     def ask(self, slug: str, question: str, *, role: str | None = None, k: int = 5) -> Retrieval:
-        return search(self.council(slug), self.embedder, question, role=role, k=k)
+        index = self.council(slug)
+        return search(index, self.embedder, question, role=role, k=k, domain_vocabulary=self.domain_vocabulary())

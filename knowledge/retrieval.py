@@ -45,8 +45,11 @@ def query_text(question: str, role: str | None) -> str:
 
 def search(
     index: CouncilIndex, embedder: Embedder, question: str, *, role: str | None = None, k: int = 5,
-    settings: RetrievalSettings | None = None,
+    settings: RetrievalSettings | None = None, domain_vocabulary: frozenset[str] = frozenset(),
 ) -> Retrieval:
+    """``domain_vocabulary``: words used by any council's protocol. A question word that other protocols
+    use but this one never does (``grievance`` for a protocol without a grievance section) is evidence
+    that this protocol does not cover the question."""
     cfg = settings or retrieval_settings()
     n = len(index.clauses)
     vector = embedder.embed([query_text(question, role)])
@@ -64,6 +67,7 @@ def search(
     hits = [Hit(index.clauses[i], float(fused[i]), float(dense[i]), float(lexical_norm[i])) for i in order]
 
     known = sum(1 for t in set(own) if t in index.lexical.vocabulary) / max(len(set(own)), 1)
-    evidence = float(dense.max()) + cfg.known_weight * known if n else 0.0
+    missing = sum(1 for t in set(own) if t in domain_vocabulary and t not in index.lexical.vocabulary)
+    evidence = float(dense.max()) + cfg.known_weight * known - cfg.missing_weight * min(missing, 2) if n else 0.0
     confidence = 1.0 / (1.0 + math.exp(-cfg.confidence_scale * (evidence - cfg.confidence_bias)))
     return Retrieval(hits=hits, confidence=confidence, abstain=confidence < cfg.abstain_below)

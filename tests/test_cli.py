@@ -1,0 +1,84 @@
+"""The command line contract, run in-process with the fake embedder (wiring, not quality)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from adapters.cli.main import main
+
+
+@pytest.fixture(autouse=True)
+def fake_model(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    monkeypatch.setenv("PROTOCOL_BOT_EMBEDDER", "hash")
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str = "",
+        monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
+    if monkeypatch is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_ask_json_lines(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [{"id": "q1", "council": "ledbury", "role": "councillor", "question": "who do I raise concerns about the clerk with"},
+            {"id": "q2", "council": "honiton", "role": "officer", "question": "am I protected from bullying?"}]
+    code, out, _ = run(["ask", "--json", "-"], capsys, "\n".join(json.dumps(r) for r in rows), monkeypatch)
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert code == 0 and [x["id"] for x in lines] == ["q1", "q2"]
+    for line in lines:
+        assert set(line) == {"id", "council", "abstained", "answer", "passages", "latency_ms"}
+        if not line["abstained"]:
+            assert len(line["passages"]) >= 5
+            assert set(line["passages"][0]) == {"clause_id", "number", "heading", "text", "citation", "score"}
+            scores = [p["score"] for p in line["passages"]]
+            assert scores == sorted(scores, reverse=True)
+
+
+def test_unknown_council_lists_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["ask", "hello", "--council", "narnia"], capsys)
+    assert code == 2 and "Valid councils: blaby, cheshire, honiton, ledbury, wendlebury" in err
+
+
+def test_empty_question_is_refused_politely(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["ask", "   ", "--council", "ledbury"], capsys)
+    assert code == 2 and "Please type a question" in err
+
+
+def test_very_long_question_is_answered_on_a_prefix_with_notice(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["ask", "can I instruct the clerk " * 800, "--council", "ledbury"], capsys)
+    assert code == 0 and "I answered on its first 2,000 characters" in out
+
+
+def test_council_add_then_ask(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    protocol = tmp_path / "fen.txt"
+    protocol.write_text("FENWICK PARISH COUNCIL\nMember Officer Protocol\n\n1. Staff\n\n1.1 Councillors must not "
+                        "instruct employees directly.\n\n1.2 Employees answer to the Clerk.\n\n1.3 Be kind.\n",
+                        encoding="utf-8")
+    assert run(["council", "add", "fenwick", str(protocol), "--name", "Fenwick Parish Council"], capsys)[0] == 0
+    code, out, _ = run(["councils"], capsys)
+    assert "fenwick      Fenwick Parish Council" in out
+
+
+def test_council_add_rejects_empty_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    code, _, err = run(["council", "add", "emptyville", str(empty), "--name", "Emptyville"], capsys)
+    assert code == 2 and "empty.txt" in err and "empty" in err
+
+
+def test_chat_asks_for_council_once_and_answers(home: Path) -> None:
+    from adapters.cli.chat import run_chat
+    from adapters.cli.runtime import make_service
+
+    inputs = iter(["narnia", "ledbury", "/help", "/bogus", "can councillors instruct employees?", "/quit"])
+    said: list[str] = []
+    assert run_chat(make_service(), read=lambda _p: next(inputs), write=said.append) == 0
+    text = "\n".join(said)
+    assert "Council: ledbury" in text and "Unknown command /bogus. Try /help." in text
+    assert "Ledbury Town Council, Protocol on Member/Officer Relations" in text

@@ -1,0 +1,47 @@
+"""Behaviour with the real model (loaded once per session), on the bundled protocols."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.qa import QaService
+
+pytestmark = pytest.mark.model
+
+
+def test_deputy_clerk_question_cites_proper_officers_staff_in_top_3(real_library: Any) -> None:
+    retrieval = real_library.ask("cheshire", "can I instruct the deputy clerk?", role="councillor")
+    top3 = [h.clause.text for h in retrieval.hits[:3]]
+    assert not retrieval.abstain
+    assert any("Councillors should not give instructions directly to the Proper Officer's staff" in t for t in top3)
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: confidence is not yet calibrated well enough to abstain here")
+def test_grievance_question_abstains_for_honiton(real_library: Any) -> None:
+    assert real_library.ask("honiton", "what is the grievance procedure?").abstain
+
+
+@pytest.mark.parametrize("question", ["Any tips for getting rid of moss on my lawn?",
+                                      "What's the best recipe for banana bread?"])
+def test_off_topic_questions_abstain(real_library: Any, question: str) -> None:
+    assert real_library.ask("wendlebury", question).abstain
+
+
+def test_reply_quotes_verbatim_with_citations(real_library: Any) -> None:
+    answer = QaService(real_library).ask("ledbury", "I have concerns about the clerk's conduct. Who do I raise them with?").answer
+    assert not answer.abstained and answer.short_answer
+    clauses = {c.clause_id: c.text for c in real_library.council("ledbury").clauses}
+    assert answer.short_answer in clauses[answer.quotes[0].clause_id]
+    for quote in answer.quotes:
+        for part in quote.text.split("\n"):
+            assert part == "..." or part in clauses[quote.clause_id]
+        assert quote.citation.startswith("Ledbury Town Council, Protocol on Member/Officer Relations, ")
+    assert any(q.number == "5.4" for q in answer.quotes)
+
+
+def test_not_covered_names_who_to_ask(real_library: Any) -> None:
+    answer = QaService(real_library).ask("wendlebury", "what's the weather in Oxford tomorrow?").answer
+    assert answer.abstained
+    assert answer.render() == "Your council's protocol does not cover this. Please ask the Parish Clerk."
