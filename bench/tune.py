@@ -39,7 +39,8 @@ def features(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         missing = min(2, sum(1 for t in set(own) if t in domain and t not in index.lexical.vocabulary))
         wanted = [normalise(e) for e in q.get("expect", [])]
         relevant = np.array([any(w in normalise(c.text) for w in wanted) for c in index.clauses])
-        rows.append({"kind": q["kind"], "dense": dense, "lex": lex, "exp": exp, "known": known, "missing": missing, "rel": relevant})
+        rows.append({"kind": q["kind"], "dense": dense, "lex": lex, "exp": exp, "known": known, "missing": missing,
+                     "rel": relevant})
     return rows
 
 

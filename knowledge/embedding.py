@@ -40,4 +40,4 @@ class HashEmbedder:
                 bucket = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "little")
                 out[row, bucket % self.dimension] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1.0, norms)
+        return (out / np.where(norms == 0, 1.0, norms)).astype(np.float32)

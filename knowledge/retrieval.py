@@ -58,7 +58,8 @@ def search(
     np.maximum.at(dense, index.chunk_clause[chunk_ids], chunk_scores)
 
     own = tokens(question)
-    lexical = index.lexical.scores(own) + cfg.expansion_weight * index.lexical.scores(tokens(" ".join(expansions(question))))
+    expanded = tokens(" ".join(expansions(question)))
+    lexical = index.lexical.scores(own) + cfg.expansion_weight * index.lexical.scores(expanded)
     top_lexical = float(lexical.max()) if n else 0.0
     lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical
 

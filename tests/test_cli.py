@@ -26,7 +26,8 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str = "",
 
 
 def test_ask_json_lines(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    rows = [{"id": "q1", "council": "ledbury", "role": "councillor", "question": "who do I raise concerns about the clerk with"},
+    rows = [{"id": "q1", "council": "ledbury", "role": "councillor",
+             "question": "who do I raise concerns about the clerk with"},
             {"id": "q2", "council": "honiton", "role": "officer", "question": "am I protected from bullying?"}]
     code, out, _ = run(["ask", "--json", "-"], capsys, "\n".join(json.dumps(r) for r in rows), monkeypatch)
     lines = [json.loads(x) for x in out.splitlines()]
@@ -61,7 +62,7 @@ def test_council_add_then_ask(tmp_path: Path, capsys: pytest.CaptureFixture[str]
                         "instruct employees directly.\n\n1.2 Employees answer to the Clerk.\n\n1.3 Be kind.\n",
                         encoding="utf-8")
     assert run(["council", "add", "fenwick", str(protocol), "--name", "Fenwick Parish Council"], capsys)[0] == 0
-    code, out, _ = run(["councils"], capsys)
+    _, out, _ = run(["councils"], capsys)
     assert "fenwick      Fenwick Parish Council" in out
 
 

@@ -73,7 +73,8 @@ def test_blaby_lead_in_keeps_its_list() -> None:
 
 
 def test_numbers_on_their_own_lines_and_employees_wording() -> None:
-    text = "Protocol\n\n8.62\nEmployees serve the council as a whole.\n\n8.63\nMembers must not instruct employees.\n\n8.64\nAll must be courteous.\n"
+    text = ("Protocol\n\n8.62\nEmployees serve the council as a whole.\n\n8.63\n"
+            "Members must not instruct employees.\n\n8.64\nAll must be courteous.\n")
     clauses, _, _ = parse_clauses(text, council="x")
     assert [c.number for c in clauses] == ["8.62", "8.63", "8.64"]
     assert clauses[1].text == "Members must not instruct employees."

@@ -30,7 +30,8 @@ def test_off_topic_questions_abstain(real_library: Any, question: str) -> None:
 
 
 def test_reply_quotes_verbatim_with_citations(real_library: Any) -> None:
-    answer = QaService(real_library).ask("ledbury", "I have concerns about the clerk's conduct. Who do I raise them with?").answer
+    question = "I have concerns about the clerk's conduct. Who do I raise them with?"
+    answer = QaService(real_library).ask("ledbury", question).answer
     assert not answer.abstained and answer.short_answer
     clauses = {c.clause_id: c.text for c in real_library.council("ledbury").clauses}
     assert answer.short_answer in clauses[answer.quotes[0].clause_id]

@@ -89,7 +89,7 @@ def cmd_councils(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     service = make_service(verbose=True)
     service.library.load_all(only=args.council, force=args.rebuild)
-    for slug, problem in service.library.problems.items():
+    for problem in service.library.problems.values():
         print(f"error: {problem}", file=sys.stderr)
     return 1 if service.library.problems else 0
 

@@ -11,7 +11,7 @@ from knowledge.parsing.elements import Kind, classify
 from knowledge.parsing.furniture import set_aside_furniture
 from knowledge.parsing.lines import split_lines
 
-__all__ = ["parse_document", "parse_clauses"]
+__all__ = ["parse_clauses", "parse_document"]
 
 _MIN_NUMBERED_CLAUSES = 3
 

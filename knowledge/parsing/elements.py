@@ -99,9 +99,9 @@ def classify(lines: Sequence[Line | None], *, plain_headings: bool) -> list[Elem
 
 def _numbered(number: str, text: str, offset: int, line: Line, has_period: bool) -> Element:
     depth = number.count(".") + 1
-    if (depth == 1 and (has_period or line.md_level)) or (depth > 1 and is_title_like(text)):
-        if is_title_like(text) or line.md_level:
-            return Element(Kind.HEADING, text.rstrip(":").strip(), offset, level=depth, number=number)
+    titled = (depth == 1 and (has_period or line.md_level)) or (depth > 1 and is_title_like(text))
+    if titled and (is_title_like(text) or line.md_level):
+        return Element(Kind.HEADING, text.rstrip(":").strip(), offset, level=depth, number=number)
     run_in = _RUN_IN_TITLE.match(line.marked)
     if run_in:
         title = run_in.group(1).strip()
