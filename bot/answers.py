@@ -58,11 +58,12 @@ def _relevance(segment: Segment, wanted: set[str]) -> float:
     return len(seg & wanted) / (1.0 + 0.05 * len(seg))
 
 
-def _trim(text: str, wanted: set[str]) -> tuple[str, Segment | None]:
+def _trim(text: str, wanted: set[str], best: int | None) -> tuple[str, Segment | None]:
+    """Keep the sentences that matter: the one closest in meaning first, then by shared words."""
     segments = split_segments(text)
+    ranked = sorted(range(len(segments)), key=lambda i: (i != best, -_relevance(segments[i], wanted)))
     if len(segments) <= SENTENCES_PER_QUOTE:
-        return text, (max(segments, key=lambda s: _relevance(s, wanted)) if segments else None)
-    ranked = sorted(range(len(segments)), key=lambda i: -_relevance(segments[i], wanted))
+        return text, (segments[ranked[0]] if segments else None)
     keep = sorted(ranked[:SENTENCES_PER_QUOTE])
     if segments[0].line == 0 and segments[keep[0]].line > 0 and 0 not in keep:
         keep = [0, *keep[:-1]] if len(keep) >= SENTENCES_PER_QUOTE else [0, *keep]
@@ -86,7 +87,7 @@ def compose(question: str, retrieval: Retrieval, meta: DocumentMeta, *, ask_inst
     quotes: list[Quote] = []
     short: str | None = None
     for rank, hit in enumerate(retrieval.hits[:MAX_QUOTES]):
-        trimmed, best = _trim(hit.clause.text, wanted)
+        trimmed, best = _trim(hit.clause.text, wanted, hit.best_segment)
         if rank == 0:
             short = best.text if best else hit.clause.text
         quotes.append(_quote(hit, trimmed, meta, best))

@@ -15,6 +15,8 @@ from knowledge.segments import split_segments
 class Chunk:
     clause_index: int
     embed_text: str
+    segment: int = -1
+    """Which segment (``split_segments`` order) this chunk is; -1 for the whole clause."""
 
 
 def context_of(clause: Clause) -> str:
@@ -34,9 +36,9 @@ def chunks_for(clauses: list[Clause] | tuple[Clause, ...]) -> list[Chunk]:
         if len(segments) < 2:
             continue
         lead_in = clause.text.split("\n", 1)[0] if "\n" in clause.text else ""
-        for segment in segments:
+        for position, segment in enumerate(segments):
             lead = f"{lead_in} " if lead_in and segment.line > 0 else ""
-            out.append(Chunk(index, f"{prefix}{lead}{segment.text}"))
+            out.append(Chunk(index, f"{prefix}{lead}{segment.text}", position))
     return out
 
 

@@ -23,7 +23,7 @@ from knowledge.errors import IndexStaleError
 from knowledge.lexical import LexicalIndex
 from knowledge.vocabulary import tokens
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +39,13 @@ class Manifest:
 
 class CouncilIndex:
     def __init__(
-        self, *, meta: DocumentMeta, clauses: list[Clause], chunk_clause: np.ndarray, dense: DenseIndex,
-        manifest: Manifest,
+        self, *, meta: DocumentMeta, clauses: list[Clause], chunk_clause: np.ndarray, chunk_segment: np.ndarray,
+        dense: DenseIndex, manifest: Manifest,
     ) -> None:
         self.meta = meta
         self.clauses = clauses
         self.chunk_clause = chunk_clause
+        self.chunk_segment = chunk_segment
         self.dense = dense
         self.manifest = manifest
         self.lexical = LexicalIndex([tokens(lexical_text(c)) for c in clauses])
@@ -58,6 +59,7 @@ class CouncilIndex:
             meta=meta,
             clauses=clauses,
             chunk_clause=np.array([c.clause_index for c in chunks], dtype=np.int32),
+            chunk_segment=np.array([c.segment for c in chunks], dtype=np.int32),
             dense=DenseIndex.build(vectors),
             manifest=manifest,
         )
@@ -68,6 +70,7 @@ class CouncilIndex:
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
         self.dense.save(staging / "dense.faiss")
         np.save(staging / "chunk_clause.npy", self.chunk_clause)
+        np.save(staging / "chunk_segment.npy", self.chunk_segment)
         payload = {"meta": asdict(self.meta), "clauses": [_clause_json(c) for c in self.clauses]}
         (staging / "clauses.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
         (staging / "manifest.json").write_text(json.dumps(asdict(self.manifest), indent=2), encoding="utf-8")
@@ -97,6 +100,7 @@ class CouncilIndex:
             meta=DocumentMeta(**payload["meta"]),
             clauses=clauses,
             chunk_clause=np.load(folder / "chunk_clause.npy"),
+            chunk_segment=np.load(folder / "chunk_segment.npy"),
             dense=dense,
             manifest=manifest,
         )

@@ -28,6 +28,8 @@ class Hit:
     score: float
     dense: float
     lexical: float
+    best_segment: int | None = None
+    """The sentence or list item (``split_segments`` order) closest in meaning to the question."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,11 @@ def search(
     chunk_scores, chunk_ids = index.dense.search(vector, index.dense.size)
     dense = np.full(n, -1.0, dtype=np.float32)
     np.maximum.at(dense, index.chunk_clause[chunk_ids], chunk_scores)
+    best_segment: dict[int, int] = {}
+    for chunk in chunk_ids:  # best first: the first segment chunk seen for a clause is its best
+        segment = int(index.chunk_segment[chunk])
+        if segment >= 0:
+            best_segment.setdefault(int(index.chunk_clause[chunk]), segment)
 
     own = tokens(question)
     expanded = tokens(" ".join(expansions(question)))
@@ -65,7 +72,8 @@ def search(
 
     fused = cfg.dense_weight * dense + cfg.lexical_weight * lexical_norm
     order = np.argsort(-fused, kind="stable")[:k]
-    hits = [Hit(index.clauses[i], float(fused[i]), float(dense[i]), float(lexical_norm[i])) for i in order]
+    hits = [Hit(index.clauses[i], float(fused[i]), float(dense[i]), float(lexical_norm[i]), best_segment.get(int(i)))
+            for i in order]
 
     known = sum(1 for t in set(own) if t in index.lexical.vocabulary) / max(len(set(own)), 1)
     missing = sum(1 for t in set(own) if t in domain_vocabulary and t not in index.lexical.vocabulary)

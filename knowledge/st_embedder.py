@@ -40,6 +40,9 @@ class SentenceTransformerEmbedder:
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # answers, not loading bars
 
             self._model = SentenceTransformer(model_path(), device="cpu")
 
