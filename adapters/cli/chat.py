@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
 from bot.qa import EmptyQuestionError, QaService
@@ -48,6 +47,3 @@ def run_chat(service: QaService, *, council: str | None = None,
         write("")
         return 0
 
-
-if __name__ == "__main__":
-    sys.exit(0)

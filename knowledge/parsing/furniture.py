@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from knowledge.parsing.lines import Line, ends_sentence, is_all_caps, word_count
+from knowledge.parsing.lines import Line, ends_sentence, word_count
 
 DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
     r"^appendix\s+\w+\s*:\s",
@@ -147,5 +147,3 @@ def _drop_running_headers(lines: list[Line | None], title_indices: list[int], dr
         if is_header and (key in titles or key in first_seen):
             drop(i)
         first_seen.add(key)
-        if is_all_caps(line.text) and key in titles:
-            drop(i)
