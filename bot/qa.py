@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 
 from bot.answers import Answer, compose
-from config.councils import load_profile
+from config.councils import CouncilProfile, load_profile
 from config.settings import retrieval_settings
 from knowledge.library import Library
 from knowledge.retrieval import Retrieval
@@ -27,6 +27,13 @@ class Asked:
 class QaService:
     def __init__(self, library: Library) -> None:
         self.library = library
+        self._profiles: dict[str, CouncilProfile] = {}
+
+    def profile(self, council: str) -> CouncilProfile:
+        """Read once per process: the profile file is not re-read on every question."""
+        if council not in self._profiles:
+            self._profiles[council] = load_profile(council, self.library.home)
+        return self._profiles[council]
 
     def ask(self, council: str, question: str, *, role: str | None = None, k: int = 5) -> Asked:
         started = time.perf_counter()
@@ -42,6 +49,6 @@ class QaService:
             question = question[:limit]
         index = self.library.council(council)
         retrieval = self.library.ask(council, question, role=role, k=k)
-        profile = load_profile(council, self.library.home)
+        profile = self.profile(council)
         answer = compose(question, retrieval, index.meta, ask_instead=profile.ask_instead, notice=notice)
         return Asked(answer, retrieval, (time.perf_counter() - started) * 1000)
