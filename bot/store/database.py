@@ -1,0 +1,98 @@
+"""Where state lives: a SQLite file in the bot's home by default, PostgreSQL for several workers.
+
+``PROTOCOL_BOT_DATABASE_URL`` picks the database; ``postgresql://`` URLs are given the asyncpg driver and
+``sqlite://`` URLs aiosqlite, so people can paste the URL their host gives them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.store.errors import StoreUnavailable
+from config.settings import home
+
+DATABASE_ENV = "PROTOCOL_BOT_DATABASE_URL"
+DB_FILE = "protocol-bot.db"
+
+
+def database_url(data_dir: Path | None = None) -> URL:
+    raw = os.environ.get(DATABASE_ENV, "").strip()
+    if not raw:
+        folder = data_dir or home()
+        return make_url(f"sqlite+aiosqlite:///{folder / DB_FILE}")
+    url = make_url(raw)
+    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
+        url = url.set(drivername="postgresql+asyncpg")
+    elif url.drivername in ("sqlite", "sqlite+pysqlite"):
+        url = url.set(drivername="sqlite+aiosqlite")
+    return url
+
+
+def shown(url: URL) -> str:
+    """The URL for messages and logs: never its password."""
+    return url.render_as_string(hide_password=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers carry on while one writer commits; foreign keys are off in SQLite unless asked."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Database:
+    """An engine and its session factory. ``schema`` (PostgreSQL only) isolates test runs or tenants."""
+
+    def __init__(self, url: URL | str, *, schema: str | None = None, pool_size: int = 10) -> None:
+        self.url = make_url(url) if isinstance(url, str) else url
+        self.schema = schema
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            if self.url.database and self.url.database != ":memory:":
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs["pool_size"] = pool_size
+            kwargs["pool_pre_ping"] = True
+            if schema:
+                kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def shown_url(self) -> str:
+        return shown(self.url)
+
+    async def upgrade(self) -> str:
+        """Bring the schema to the newest migration; returns the revision now current."""
+        from bot.store.migrate import upgrade
+
+        try:
+            return await upgrade(self.engine)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable(f"Cannot open the database at {self.shown_url}: {_reason(exc, self.url)}") from exc
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _reason(exc: BaseException, url: URL) -> str:
+    """The driver's own reason, one line, with the URL's password removed if the driver echoed it."""
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    return text.replace(url.password, "***") if url.password else text

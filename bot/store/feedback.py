@@ -1,0 +1,54 @@
+"""Answers people rated: the question, the council and the clauses cited (never flow content)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.store.models import FeedbackRow, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackItem:
+    id: str
+    council: str
+    question: str
+    clause_ids: tuple[str, ...]
+    helpful: bool | None
+    created_at: datetime
+
+
+class Feedback:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def record_answer(self, council: str, question: str, clause_ids: list[str]) -> str:
+        """Keep what the rating will be about; the returned id is short enough for any button payload."""
+        answer_id = secrets.token_urlsafe(12)
+        async with self.sessions.begin() as session:
+            session.add(FeedbackRow(id=answer_id, council=council, question=question, clause_ids=clause_ids,
+                                    helpful=None, created_at=utcnow()))
+        return answer_id
+
+    async def rate(self, answer_id: str, helpful: bool) -> bool:
+        """False when the answer is unknown (an old button); pressing again changes the rating."""
+        async with self.sessions.begin() as session:
+            row = await session.get(FeedbackRow, answer_id)
+            if row is None:
+                return False
+            row.helpful = helpful
+            row.rated_at = utcnow()
+            return True
+
+    async def rated(self, council: str | None = None) -> list[FeedbackItem]:
+        query = select(FeedbackRow).where(FeedbackRow.helpful.is_not(None)).order_by(FeedbackRow.created_at)
+        if council:
+            query = query.where(FeedbackRow.council == council)
+        async with self.sessions() as session:
+            rows = await session.scalars(query)
+            return [FeedbackItem(r.id, r.council, r.question, tuple(r.clause_ids), r.helpful, r.created_at)
+                    for r in rows]

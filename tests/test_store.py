@@ -1,0 +1,128 @@
+"""The store on SQLite and PostgreSQL: what survives a restart, dedupe, optimistic locking, feedback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.store import ConcurrentUpdate, Store, StoreUnavailable
+from bot.store.migrate import current, head
+from config.councils import Binding, RosterEntry
+from tests.databases import BACKENDS, open_store, pg_schema
+
+ROSTER = [
+    RosterEntry(name="Ann Clerk", roles=("clerk",), handles={"slack": "U1", "terminal": "ann"}),
+    RosterEntry(name="Bob Cllr", roles=("councillor", "chair"), handles={"telegram": "42"}),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    async with open_store(request.param, tmp_path) as opened:
+        yield opened
+
+
+async def test_schema_is_migrated_to_head(store: Store) -> None:
+    assert await current(store.database.engine) == head()
+    assert await store.database.upgrade() == head()  # a second start is a no-op
+
+
+async def test_one_person_many_platforms(store: Store) -> None:
+    await store.members.sync_roster("wendlebury", ROSTER)
+    on_slack = await store.members.by_identity("slack", "U1")
+    on_terminal = await store.members.by_identity("terminal", "ann")
+    assert on_slack is not None and on_slack == on_terminal and on_slack.roles == ("clerk",)
+    assert await store.members.by_identity("slack", "U999") is None
+
+
+async def test_roster_resync_updates_roles_and_removes_departed(store: Store) -> None:
+    await store.members.sync_roster("wendlebury", ROSTER)
+    changed = [RosterEntry(name="Bob Cllr", roles=("councillor",), handles={"telegram": "42"})]
+    await store.members.sync_roster("wendlebury", changed)
+    assert [(m.name, m.roles) for m in await store.members.of_council("wendlebury")] == [
+        ("Bob Cllr", ("councillor",))]
+    assert await store.members.by_identity("slack", "U1") is None
+
+
+async def test_bindings_chat_beats_workspace_and_dm_choice_is_remembered(store: Store) -> None:
+    await store.bindings.sync_config("ledbury", [Binding(platform="slack", workspace="T1")])
+    await store.bindings.sync_config("honiton", [Binding(platform="slack", chat="C9")])
+    assert await store.bindings.resolve("slack", "C1", "T1") == "ledbury"
+    assert await store.bindings.resolve("slack", "C9", "T1") == "honiton"
+    assert await store.bindings.resolve("telegram", "D1") is None
+    await store.bindings.remember("telegram", "D1", "blaby")
+    await store.bindings.remember("telegram", "D1", "cheshire")
+    assert await store.bindings.resolve("telegram", "D1") == "cheshire"
+
+
+async def test_duplicate_delivery_is_claimed_once(store: Store) -> None:
+    assert await store.inbox.claim("slack", "m1") is True
+    assert await store.inbox.claim("slack", "m1") is False
+    assert await store.inbox.claim("telegram", "m1") is True
+    await store.inbox.release("slack", "m1")
+    assert await store.inbox.claim("slack", "m1") is True
+
+
+async def test_stale_conversation_write_is_refused(store: Store) -> None:
+    first = await store.conversations.load("slack", "C1", "U1")
+    second = await store.conversations.load("slack", "C1", "U1")
+    assert first == second and first.version == 1
+    advanced = await store.conversations.advance(first, flow="concern", state={"step": "who"})
+    with pytest.raises(ConcurrentUpdate):
+        await store.conversations.advance(second, flow="concern", state={"step": "other"})
+    reread = await store.conversations.load("slack", "C1", "U1")
+    assert reread == advanced and reread.state == {"step": "who"} and reread.version == 2
+
+
+async def test_feedback_lists_only_rated_answers_per_council(store: Store) -> None:
+    a = await store.feedback.record_answer("ledbury", "can I instruct staff?", ["ledbury:5.4"])
+    await store.feedback.record_answer("ledbury", "never rated", [])
+    b = await store.feedback.record_answer("honiton", "who do I ask?", [])
+    assert await store.feedback.rate(a, True) and await store.feedback.rate(b, False)
+    assert not await store.feedback.rate("no-such-answer", True)
+    assert [(f.question, f.clause_ids, f.helpful) for f in await store.feedback.rated("ledbury")] == [
+        ("can I instruct staff?", ("ledbury:5.4",), True)]
+    assert len(await store.feedback.rated()) == 2
+
+
+async def test_state_survives_reopening(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
+    store = await Store.open(url)
+    conversation = await store.conversations.load("terminal", "t", "ann")
+    await store.conversations.advance(conversation, flow=None, state={"council": "blaby"})
+    await store.close()
+    reopened = await Store.open(url)
+    try:
+        assert (await reopened.conversations.load("terminal", "t", "ann")).state == {"council": "blaby"}
+    finally:
+        await reopened.close()
+
+
+async def test_unreachable_database_is_named_without_password() -> None:
+    with pytest.raises(StoreUnavailable) as caught:
+        await Store.open("postgresql+asyncpg://bot:s3cret@127.0.0.1:1/protocol")
+    message = str(caught.value)
+    assert "127.0.0.1:1/protocol" in message and "s3cret" not in message
+
+
+async def test_two_postgres_workers_race_one_conversation_exactly_one_wins() -> None:
+    async with pg_schema() as (url, schema):
+        workers = [await Store.open(url, schema=schema), await Store.open(url, schema=schema)]
+        try:
+            seen = [await w.conversations.load("slack", "C1", "U1") for w in workers]
+            assert seen[0].version == seen[1].version == 1
+            outcomes = await asyncio.gather(
+                *(w.conversations.advance(c, flow="grievance", state={"by": i})
+                  for i, (w, c) in enumerate(zip(workers, seen, strict=True))),
+                return_exceptions=True)
+            winners = [o for o in outcomes if not isinstance(o, BaseException)]
+            losers = [o for o in outcomes if isinstance(o, BaseException)]
+            assert len(winners) == 1 and len(losers) == 1 and isinstance(losers[0], ConcurrentUpdate)
+            final = await workers[1].conversations.load("slack", "C1", "U1")
+            assert final.version == 2 and final.state == winners[0].state
+        finally:
+            for worker in workers:
+                await worker.close()
