@@ -25,10 +25,10 @@ class RetrievalSettings:
     expansion_weight: float
     abstain_below: float
     """Calibrated confidence under which the bot says the protocol does not cover the question."""
+    cosine_weight: float
     known_weight: float
-    missing_weight: float
+    topic_weight: float
     confidence_bias: float
-    confidence_scale: float
     max_question_chars: int
 
 
@@ -43,3 +43,17 @@ def vocabulary() -> dict[str, list[str]]:
     """Domain vocabulary: a phrase a member may use -> the protocol's words for it."""
     data: dict[str, list[str]] = yaml.safe_load((CONFIG_DIR / "vocabulary.yaml").read_text(encoding="utf-8"))
     return {k.lower(): [v.lower() for v in vals] for k, vals in data.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSettings:
+    subjects: dict[str, list[str]]
+    """Subject -> the words people and documents use for it (see ``config/topics.yaml``)."""
+    generic_words: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def topics() -> TopicSettings:
+    data: dict[str, Any] = yaml.safe_load((CONFIG_DIR / "topics.yaml").read_text(encoding="utf-8"))
+    subjects = {str(k): [str(v).lower() for v in vals] for k, vals in data["subjects"].items()}
+    return TopicSettings(subjects, frozenset(str(w).lower() for w in data["generic_words"]))

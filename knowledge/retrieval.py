@@ -1,22 +1,25 @@
 """Hybrid retrieval for one council: dense (best chunk per clause) fused with BM25, plus a confidence.
 
 Fusion is a weighted sum of the cosine and the max-normalised BM25 score (weights in
-``config/retrieval.yaml``). The confidence is a logistic squash of the best clause's cosine and the
-share of the question's words the protocol knows: an on-topic question whose key words the protocol
-never uses is the typical "not covered" case.
+``config/retrieval.yaml``). The confidence is a logistic model, fitted on the training questions by
+``bench/tune.py``, of three things: how close in meaning the best clause is, how much of the question's
+own wording the protocol uses, and whether the question names a subject the protocol never mentions
+(``knowledge/topics.py``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from config.settings import RetrievalSettings, retrieval_settings
+from config.settings import RetrievalSettings, retrieval_settings, topics
 from knowledge.clauses import Clause
 from knowledge.embedding import Embedder
 from knowledge.index import CouncilIndex
+from knowledge.topics import subjects_missing
 from knowledge.vocabulary import expansions, tokens
 
 ROLE_WORDS = {"councillor": "councillor", "chair": "chair councillor", "officer": "officer", "clerk": "clerk officer"}
@@ -33,10 +36,36 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfidenceFeatures:
+    best_cosine: float
+    known_share: float
+    """Share of the question's distinctive stems (generic words like "council" left out) the protocol uses."""
+    missing_subjects: frozenset[str]
+
+    @classmethod
+    def of(cls, index: CouncilIndex, question: str, own: list[str], best_cosine: float) -> ConfidenceFeatures:
+        generic = generic_stems()
+        distinctive = {t for t in own if t not in generic}
+        known = sum(1 for t in distinctive if t in index.lexical.vocabulary) / max(len(distinctive), 1)
+        return cls(best_cosine, known, subjects_missing(index, question))
+
+    def confidence(self, cfg: RetrievalSettings) -> float:
+        evidence = (cfg.cosine_weight * self.best_cosine + cfg.known_weight * self.known_share
+                    - cfg.topic_weight * bool(self.missing_subjects) + cfg.confidence_bias)
+        return 1.0 / (1.0 + math.exp(-evidence))
+
+
+@lru_cache(maxsize=1)
+def generic_stems() -> frozenset[str]:
+    return frozenset(tokens(" ".join(topics().generic_words)))
+
+
+@dataclass(frozen=True, slots=True)
 class Retrieval:
     hits: list[Hit]
     confidence: float
     abstain: bool
+    features: ConfidenceFeatures | None = None
 
 
 def query_text(question: str, role: str | None) -> str:
@@ -49,9 +78,8 @@ def search(
     index: CouncilIndex, embedder: Embedder, question: str, *, role: str | None = None, k: int = 5,
     settings: RetrievalSettings | None = None, domain_vocabulary: frozenset[str] = frozenset(),
 ) -> Retrieval:
-    """``domain_vocabulary``: words used by any council's protocol. A question word that other protocols
-    use but this one never does (``grievance`` for a protocol without a grievance section) is evidence
-    that this protocol does not cover the question."""
+    """``domain_vocabulary`` is no longer used (subjects in ``config/topics.yaml`` replaced it); it goes
+    once ``Library.ask`` stops passing it."""
     cfg = settings or retrieval_settings()
     n = len(index.clauses)
     vector = embedder.embed([query_text(question, role)])
@@ -75,8 +103,6 @@ def search(
     hits = [Hit(index.clauses[i], float(fused[i]), float(dense[i]), float(lexical_norm[i]), best_segment.get(int(i)))
             for i in order]
 
-    known = sum(1 for t in set(own) if t in index.lexical.vocabulary) / max(len(set(own)), 1)
-    missing = sum(1 for t in set(own) if t in domain_vocabulary and t not in index.lexical.vocabulary)
-    evidence = float(dense.max()) + cfg.known_weight * known - cfg.missing_weight * min(missing, 2) if n else 0.0
-    confidence = 1.0 / (1.0 + math.exp(-cfg.confidence_scale * (evidence - cfg.confidence_bias)))
-    return Retrieval(hits=hits, confidence=confidence, abstain=confidence < cfg.abstain_below)
+    features = ConfidenceFeatures.of(index, question, own, float(dense.max()) if n else 0.0)
+    confidence = features.confidence(cfg)
+    return Retrieval(hits=hits, confidence=confidence, abstain=confidence < cfg.abstain_below, features=features)

@@ -18,9 +18,12 @@ def test_deputy_clerk_question_cites_proper_officers_staff_in_top_3(real_library
     assert any("Councillors should not give instructions directly to the Proper Officer's staff" in t for t in top3)
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: confidence is not yet calibrated well enough to abstain here")
 def test_grievance_question_abstains_for_honiton(real_library: Any) -> None:
     assert real_library.ask("honiton", "what is the grievance procedure?").abstain
+
+
+def test_grievance_question_answered_where_the_protocol_has_one(real_library: Any) -> None:
+    assert not real_library.ask("wendlebury", "what is the grievance procedure?").abstain
 
 
 @pytest.mark.parametrize("question", ["Any tips for getting rid of moss on my lawn?",

@@ -1,0 +1,43 @@
+"""Subjects a question names that a protocol never mentions: the "not covered" signal beside similarity."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.documents import BUNDLED_DIR, CouncilSource
+from knowledge.embedding import HashEmbedder
+from knowledge.index import CouncilIndex
+from knowledge.topics import subjects_covered, subjects_in, subjects_missing
+
+
+def index_for(slug: str) -> CouncilIndex:
+    source = CouncilSource(slug, BUNDLED_DIR / slug)
+    doc = source.parse()
+    return CouncilIndex.build(doc.meta, list(doc.clauses), HashEmbedder(), source.digest())
+
+
+@pytest.mark.parametrize(("question", "subject"), [
+    ("How much is the councillors' allowance this year?", "allowances"),
+    ("how many cllrs do we need for the meeting to be quorate", "quorum"),
+    ("Can I make a Freedom of Information request?", "freedom of information"),
+    ("We have a vacancy - how do we go about co-opting someone?", "co-option"),
+    ("is there a whistle-blowing policy?", "whistleblowing"),
+])
+def test_subjects_are_found_in_everyday_wording(question: str, subject: str) -> None:
+    assert subject in subjects_in(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Am I allowed to speak to the press as the clerk?",  # "allowed" is not "allowance"
+    "Can you help me film-proof my garden?",  # whole words only: "film-proof" is not filming
+    "Who could mediate if things turn sour?",
+])
+def test_everyday_words_are_not_subjects(question: str) -> None:
+    assert subjects_in(question) == frozenset()
+
+
+def test_a_subject_is_missing_only_where_the_protocol_never_mentions_it() -> None:
+    honiton, wendlebury = index_for("honiton"), index_for("wendlebury")
+    assert "grievance" not in subjects_covered(honiton)
+    assert subjects_missing(honiton, "what is the grievance procedure?") == {"grievance"}
+    assert subjects_missing(wendlebury, "what is the grievance procedure?") == frozenset()
