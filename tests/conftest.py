@@ -55,8 +55,11 @@ def real_embedder() -> Any:
 
 @pytest.fixture(scope="session")
 def real_library(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Iterator[Any]:
+    """Wired as the bot is: documents by sentence-transformers, questions by the ONNX export made at build."""
     from knowledge.library import Library
+    from knowledge.query_encoder import MiniLmEmbedder
 
-    library = Library(tmp_path_factory.mktemp("model-home"), real_embedder)
+    home = tmp_path_factory.mktemp("model-home")
+    library = Library(home, MiniLmEmbedder(home, documents=real_embedder))
     library.load_all()
     yield library

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from bot.qa import QaService
 from config.settings import home
@@ -11,13 +12,15 @@ from knowledge.embedding import Embedder, HashEmbedder
 from knowledge.library import Library
 
 
-def make_embedder() -> Embedder:
-    """``PROTOCOL_BOT_EMBEDDER=hash`` swaps in the fake embedder (tests of wiring, never of quality)."""
+def make_embedder(where: Path | None = None) -> Embedder:
+    """``PROTOCOL_BOT_EMBEDDER=hash`` swaps in the fake embedder for documents and questions alike (tests of
+    wiring, never of quality). Otherwise questions go through the ONNX export kept in the home, so a process
+    answering from a built index never imports torch."""
     if os.environ.get("PROTOCOL_BOT_EMBEDDER") == "hash":
         return HashEmbedder()
-    from knowledge.st_embedder import SentenceTransformerEmbedder
+    from knowledge.query_encoder import MiniLmEmbedder
 
-    return SentenceTransformerEmbedder()
+    return MiniLmEmbedder(where or home())
 
 
 def make_service(*, verbose: bool = False) -> QaService:
@@ -25,4 +28,5 @@ def make_service(*, verbose: bool = False) -> QaService:
         if verbose:
             print(message, file=sys.stderr, flush=True)
 
-    return QaService(Library(home(), make_embedder(), progress))
+    where = home()
+    return QaService(Library(where, make_embedder(where), progress))
