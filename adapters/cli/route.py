@@ -1,0 +1,103 @@
+"""``protocol-bot route``: who a concern goes to, for scripts and the acceptance checks (JSON Lines)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from adapters.cli.runtime import make_service
+from bot.qa import QaService
+from bot.routing import Route, RoutingBook, load_book
+from config.routing import ABOUTS, CONCERNS, REPORTERS, RoutingConfigError
+from knowledge.errors import KnowledgeError
+
+
+def route_json(qid: Any, route: Route) -> dict[str, Any]:
+    return {
+        "id": qid,
+        "covered": route.covered,
+        "recipient": route.recipient,
+        "person": route.person,
+        "passages": [{"clause_id": p.clause.clause_id, "number": p.clause.number, "text": p.clause.text,
+                      "citation": p.citation} for p in route.passages],
+        "next_steps": list(route.next_steps),
+        **({"fallback": route.fallback} if route.fallback else {}),
+    }
+
+
+class Books:
+    """One routing book per council, checked against the live index the first time it is needed."""
+
+    def __init__(self, service: QaService) -> None:
+        self.service = service
+        self._books: dict[str, RoutingBook] = {}
+
+    def __call__(self, council: str) -> RoutingBook:
+        if council not in self._books:
+            library = self.service.library
+            self._books[council] = load_book(council, library.council(council), self.service.profile(council),
+                                             library.home)
+        return self._books[council]
+
+
+def _one(books: Books, row: dict[str, Any]) -> dict[str, Any]:
+    for field, allowed in (("reporter", REPORTERS), ("about", ABOUTS), ("concern", CONCERNS)):
+        if row.get(field) not in allowed:
+            return {"id": row.get("id"), "error": f"{field} must be one of: {', '.join(allowed)}"}
+    route = books(str(row.get("council"))).route(row["reporter"], row["about"], row["concern"])
+    return route_json(row.get("id"), route)
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    try:
+        return _route(args, Books(make_service()))
+    except RoutingConfigError as exc:
+        print(f"Routing rules refused: {exc}", file=sys.stderr)
+        return 2
+
+
+def _route(args: argparse.Namespace, books: Books) -> int:
+    if args.input == "-":
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            try:
+                out = _one(books, row)
+            except KnowledgeError as exc:
+                out = {"id": row.get("id"), "error": str(exc)}
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        return 0
+    out = _one(books, {"id": None, "council": args.council, "reporter": args.reporter, "about": args.about,
+                       "concern": args.concern})
+    if args.json or "error" in out:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 1 if "error" in out else 0
+    print(render(out))
+    return 0
+
+
+def render(out: dict[str, Any]) -> str:
+    if not out["covered"]:
+        return f"Your council's protocol does not say who this should go to. {out.get('fallback', '')}".strip()
+    lines = [f"Raise it with {out['recipient']}" + (f" ({out['person']})." if out["person"] else ".")]
+    for passage in out["passages"]:
+        lines += [f"> {t}" for t in passage["text"].split("\n")] + [f"  - {passage['citation']}"]
+    if out["next_steps"]:
+        lines.append("If that does not resolve it:")
+        lines += [f'  "{step}"' for step in out["next_steps"]]
+    return "\n".join(lines)
+
+
+def add_parser(sub: Any) -> None:
+    route = sub.add_parser("route", help="who a concern goes to; JSON Lines from stdin with '--json -'")
+    route.add_argument("input", nargs="?", default=None, help="'-' to read JSON Lines from stdin")
+    route.add_argument("--council")
+    route.add_argument("--reporter", choices=REPORTERS)
+    route.add_argument("--about", choices=ABOUTS)
+    route.add_argument("--concern", choices=CONCERNS)
+    route.add_argument("--json", action="store_true")
+    route.set_defaults(func=cmd_route)
+

@@ -1,0 +1,128 @@
+"""Who a concern goes to first, for one council, in its protocol's own words, with the clauses that say so.
+
+Rules come from the council profile (``config.routing``). Before any rule is used it is checked against
+the live index: every cited clause exists, the recipient is named in one of them and every next step is
+quoted verbatim. A rule that fails stops the bot with an error naming the file and the rule, because a
+wrong route sends someone's complaint to the wrong person.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from config.councils import CouncilProfile, RosterEntry
+from config.routing import RouteRule, RoutingConfig, RoutingConfigError, load_routing
+from knowledge.citation import cite
+from knowledge.clauses import Clause
+from knowledge.index import CouncilIndex
+
+NOT_COVERED = "Your council's protocol does not say who this should go to."
+NOT_FROM_PROTOCOL = "(not from the protocol: your council's own suggestion)"
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    clause: Clause
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    covered: bool
+    rule_id: str | None
+    recipient: str | None
+    person: str | None
+    """The roster member holding the recipient role, where the recipient is a person."""
+    passages: tuple[Passage, ...]
+    next_steps: tuple[str, ...]
+    fallback: str | None
+    """Where the protocol is silent: who to ask instead, labelled as not from the protocol."""
+    recipient_is_subject: bool = False
+    """The protocol sends this concern to the person it is about (Ledbury 5.4 read literally)."""
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _without_article(text: str) -> str:
+    return re.sub(r"^(the|a|an)\s+", "", text.strip(), flags=re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _BoundRule:
+    rule: RouteRule
+    clauses: tuple[Clause, ...]
+
+
+class RoutingBook:
+    """A council's rules, each bound to the clauses it cites in the index the bot is answering from."""
+
+    def __init__(self, council: str, config: RoutingConfig, index: CouncilIndex, profile: CouncilProfile,
+                 source: Path | None = None) -> None:
+        self.council = council
+        self.config = config
+        self.index = index
+        self.profile = profile
+        where = str(source) if source else f"council {council}"
+        self._rules = tuple(self._bind(rule, where) for rule in config.rules)
+
+    def _bind(self, rule: RouteRule, where: str) -> _BoundRule:
+        by_id = {c.clause_id: c for c in self.index.clauses}
+        by_number: dict[str, list[Clause]] = {}
+        for clause in self.index.clauses:
+            if clause.number:
+                by_number.setdefault(clause.number, []).append(clause)
+        bound: list[Clause] = []
+        for ref in rule.clauses:
+            if ref in by_id:
+                bound.append(by_id[ref])
+            elif len(by_number.get(ref, [])) == 1:
+                bound.append(by_number[ref][0])
+            elif ref in by_number:
+                raise RoutingConfigError(f"{where}: routing rule {rule.id!r}: clause {ref!r} is printed more than "
+                                         "once in the protocol; cite it by clause id")
+            else:
+                raise RoutingConfigError(f"{where}: routing rule {rule.id!r} cites clause {ref!r}, which is not in "
+                                         f"the {self.council} protocol")
+        texts = [_flat(c.text) for c in bound]
+        if not any(_flat(_without_article(rule.recipient)) in t for t in texts):
+            raise RoutingConfigError(f"{where}: routing rule {rule.id!r}: recipient {rule.recipient!r} is not named "
+                                     "in the clauses it cites")
+        for step in rule.next_steps:
+            if not any(_flat(step) in t for t in texts):
+                raise RoutingConfigError(f"{where}: routing rule {rule.id!r}: next step {step!r} is not quoted "
+                                         "verbatim from the clauses it cites")
+        return _BoundRule(rule, tuple(bound))
+
+    def _holder(self, rule: RouteRule) -> RosterEntry | None:
+        if rule.holder is None:
+            return None
+        for entry in self.profile.roster:
+            if rule.holder.role in entry.roles and (
+                rule.holder.committee is None
+                or (entry.committee or "").lower() == rule.holder.committee.lower()
+            ):
+                return entry
+        return None
+
+    def route(self, reporter: str, about: str, concern: str) -> Route:
+        for bound in self._rules:
+            rule = bound.rule
+            if rule.matches(reporter, about, concern):
+                holder = self._holder(rule)
+                passages = tuple(Passage(c, cite(c, self.index.meta)) for c in bound.clauses)
+                is_subject = rule.holder is not None and rule.holder.role == about and about in ("clerk", "chair")
+                return Route(True, rule.id, rule.recipient, holder.name if holder else None, passages,
+                             rule.next_steps, None, is_subject)
+        fallback = self.config.fallback
+        ask = (fallback.code_of_conduct_breach if concern == "code_of_conduct_breach" and
+               fallback.code_of_conduct_breach else fallback.default)
+        return Route(False, None, None, None, (), (), f"You could ask {ask} {NOT_FROM_PROTOCOL}.")
+
+
+def load_book(council: str, index: CouncilIndex, profile: CouncilProfile, home: Path) -> RoutingBook:
+    config, source = load_routing(council, home)
+    return RoutingBook(council, config, index, profile, source)

@@ -1,0 +1,109 @@
+"""Report-a-concern routing: the dev scenarios, the rules' citations checked at load, honest fallbacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.routing import NOT_FROM_PROTOCOL, RoutingBook, load_book
+from config.councils import load_profile
+from config.routing import RoutingConfigError
+from knowledge.embedding import HashEmbedder
+from knowledge.evaluation import normalise
+from knowledge.library import Library
+
+DEV_ROUTES = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_routes.jsonl"
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    library = Library(tmp_path_factory.mktemp("routing-home"), HashEmbedder())
+    library.load_all()
+    return library
+
+
+def book(library: Library, council: str, home: Path | None = None) -> RoutingBook:
+    home = home or library.home
+    return load_book(council, library.council(council), load_profile(council, home), home)
+
+
+def scenarios() -> list[dict[str, object]]:
+    if not DEV_ROUTES.exists():
+        return []
+    return [json.loads(line) for line in DEV_ROUTES.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.skipif(not DEV_ROUTES.exists(), reason=f"{DEV_ROUTES} not present in this checkout")
+@pytest.mark.parametrize("scenario", scenarios(), ids=lambda s: str(s["id"]))
+def test_dev_route_scenarios(library: Library, scenario: dict[str, object]) -> None:
+    route = book(library, str(scenario["council"])).route(
+        str(scenario["reporter"]), str(scenario["about"]), str(scenario["concern"]))
+    expected = scenario["expect_recipient"]
+    if expected is None:
+        assert not route.covered and route.recipient is None and not route.passages
+        assert route.fallback and NOT_FROM_PROTOCOL in route.fallback
+        return
+    assert route.covered and route.recipient and str(expected).lower() in route.recipient.lower()
+    quoted = [normalise(p.clause.text) for p in route.passages]
+    assert any(normalise(str(e)) in q for e in scenario["expect"] for q in quoted)  # type: ignore[attr-defined]
+
+
+def test_every_route_quotes_real_clauses_with_citations(library: Library) -> None:
+    for council in ("wendlebury", "blaby", "cheshire", "ledbury", "honiton"):
+        clauses = {c.clause_id: c.text for c in library.council(council).clauses}
+        rules = book(library, council)
+        for reporter in ("councillor", "officer", "clerk"):
+            for about in ("officer", "clerk", "councillor", "chair"):
+                for concern in ("conduct", "performance", "bullying", "code_of_conduct_breach", "fraud",
+                                "criminal", "confidential_information", "relationship_breakdown"):
+                    route = rules.route(reporter, about, concern)
+                    for passage in route.passages:
+                        assert clauses[passage.clause.clause_id] == passage.clause.text
+                        assert (passage.clause.number or "para") in passage.citation
+                    flat = " ".join(normalise(p.clause.text) for p in route.passages)
+                    assert all(normalise(step) in flat for step in route.next_steps)
+
+
+def test_named_person_comes_from_the_roster(library: Library) -> None:
+    route = book(library, "wendlebury").route("councillor", "clerk", "conduct")
+    assert route.recipient == "the Chairman of the Staffing Committee"
+    assert route.person == "Cllr Alan Whitcombe"
+    assert book(library, "wendlebury").route("councillor", "officer", "performance").person == "Margaret Ashdown"
+
+
+def test_a_route_to_the_person_concerned_is_flagged(library: Library) -> None:
+    ledbury = book(library, "ledbury").route("councillor", "clerk", "conduct")
+    assert ledbury.recipient == "the Clerk" and ledbury.recipient_is_subject
+    assert not book(library, "wendlebury").route("councillor", "clerk", "conduct").recipient_is_subject
+
+
+def test_code_of_conduct_fallback_is_labelled_not_from_the_protocol(library: Library) -> None:
+    route = book(library, "honiton").route("councillor", "councillor", "code_of_conduct_breach")
+    assert not route.covered
+    assert route.fallback == f"You could ask the Monitoring Officer of East Devon District Council {NOT_FROM_PROTOCOL}."
+
+
+def write_profile(home: Path, council: str, rules: str) -> None:
+    folder = home / "councils" / council
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "profile.yaml").write_text(f"council: {council}\nrouting:\n  rules:\n{rules}", encoding="utf-8")
+
+
+@pytest.mark.parametrize(("rules", "complaint"), [
+    ('    - {id: ghost, recipient: the Clerk, clauses: ["9.9"]}\n', "cites clause '9.9', which is not in"),
+    ('    - {id: wrong-person, recipient: the Mayor, clauses: ["5.4"]}\n', "recipient 'the Mayor' is not named"),
+    ('    - {id: twice, recipient: the Clerk, clauses: ["2.3.5"]}\n', "printed more than once"),
+    ('    - {id: made-up, recipient: the Clerk, clauses: ["5.4"], next_steps: ["Call the police."]}\n',
+     "not quoted verbatim"),
+    ('    - {id: bad-concern, concern: [parking], recipient: the Clerk, clauses: ["5.4"]}\n',
+     "routing.rules.0.concern"),
+])
+def test_a_bad_rule_is_refused_naming_file_and_rule(library: Library, tmp_path: Path, rules: str,
+                                                    complaint: str) -> None:
+    write_profile(tmp_path, "ledbury", rules)
+    with pytest.raises(RoutingConfigError) as caught:
+        book(library, "ledbury", home=tmp_path)
+    assert complaint in str(caught.value)
+    assert str(tmp_path / "councils" / "ledbury" / "profile.yaml") in str(caught.value)
