@@ -83,3 +83,29 @@ def test_chat_asks_for_council_once_and_answers(home: Path) -> None:
     text = "\n".join(said)
     assert "Council: ledbury" in text and "Unknown command /bogus. Try /help." in text
     assert "Ledbury Town Council, Protocol on Member/Officer Relations" in text
+
+
+def test_db_upgrade_then_feedback_listing(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["db", "upgrade"], capsys)
+    assert code == 0 and "protocol-bot.db: schema at revision 0001 (newest)" in out
+    assert (home / "protocol-bot.db").exists()
+    assert run(["feedback"], capsys)[1].strip() == "No feedback yet."
+    from adapters.cli.chat import run_chat
+    from adapters.cli.runtime import make_service
+
+    inputs = iter(["can councillors instruct employees?", "1", "/quit"])
+    run_chat(make_service(), user="okafor", read=lambda _p: next(inputs), write=lambda _s: None)
+    code, out, _ = run(["feedback", "--council", "wendlebury", "--json"], capsys)
+    rows = json.loads(out)
+    assert code == 0 and [(r["council"], r["helpful"], r["question"]) for r in rows] == [
+        ("wendlebury", True, "can councillors instruct employees?")]
+    assert rows[0]["clause_ids"] and all(c.startswith("wendlebury:") for c in rows[0]["clause_ids"])
+    assert run(["feedback", "--council", "ledbury"], capsys)[1].strip() == "No feedback yet for ledbury."
+
+
+def test_unreachable_database_is_a_clear_error(capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROTOCOL_BOT_DATABASE_URL", "postgresql://bot:hunter2@127.0.0.1:1/protocol")
+    code, _, err = run(["db", "upgrade"], capsys)
+    assert code == 2 and "Cannot open the database at postgresql+asyncpg://bot:***@127.0.0.1:1/protocol" in err
+    assert "hunter2" not in err

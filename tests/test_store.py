@@ -56,6 +56,9 @@ async def test_bindings_chat_beats_workspace_and_dm_choice_is_remembered(store: 
     await store.bindings.remember("telegram", "D1", "blaby")
     await store.bindings.remember("telegram", "D1", "cheshire")
     assert await store.bindings.resolve("telegram", "D1") == "cheshire"
+    assert not await store.bindings.remember("slack", "C9", "blaby")  # config wins
+    assert not await store.bindings.remember("slack", "C2", "blaby", workspace="T1")
+    assert await store.bindings.resolve("slack", "C9") == "honiton"
 
 
 async def test_duplicate_delivery_is_claimed_once(store: Store) -> None:

@@ -1,49 +1,67 @@
-"""Terminal chat: asks for the council once; /council, /help, /quit."""
+"""Terminal chat over ``Dialogue.handle``: asks for the council once (and remembers it); /help, /quit.
+
+The terminal is one more platform (``terminal``, the user's login name, or ``--user`` to speak as someone
+on a roster). Buttons are shown numbered; typing the number presses it.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import getpass
 from collections.abc import Callable
 
-from bot.qa import EmptyQuestionError, QaService
-from knowledge.errors import KnowledgeError
+from bot.dialogue import Dialogue
+from bot.messages import Action, Incoming, Reply
+from bot.qa import QaService
+from bot.store import Store
 
-HELP = """Ask anything about your council's Member/Officer protocol, e.g. "can I instruct the deputy clerk?".
-Commands: /council (switch council), /help, /quit"""
+BANNER = "Protocol Bot - answers quoted from your council's protocol, with citations."
+HELP = "Ask anything about your council's Member/Officer protocol. Commands: /help, /council, /whoami, /quit"
+PLATFORM = "terminal"
 
 
-def run_chat(service: QaService, *, council: str | None = None,
+def render(reply: Reply) -> str:
+    text = reply.plain()
+    if reply.buttons and reply.kind != "ask_council":  # the council question already lists the choices
+        text += "\n" + "  ".join(f"[{i}] {b.label}" for i, b in enumerate(reply.buttons, 1))
+    return text
+
+
+def run_chat(service: QaService, *, council: str | None = None, user: str | None = None,
              read: Callable[[str], str] = input, write: Callable[[str], None] = print) -> int:
-    councils = sorted(service.library.sources())
-    write("Protocol Bot - answers quoted from your council's protocol, with citations.")
-    write(HELP)
+    return asyncio.run(_chat(service, council=council, user=user or getpass.getuser(), read=read, write=write))
+
+
+async def _chat(service: QaService, *, council: str | None, user: str, read: Callable[[str], str],
+                write: Callable[[str], None]) -> int:
+    store = await Store.open()
     try:
-        while council not in councils:
-            council = read(f"Which council? ({', '.join(councils)}): ").strip().lower()
-        service.library.council(council)
-        write(f"Council: {council}. Ask away.")
+        dialogue = Dialogue(service, store)
+        await dialogue.start()
+        write(BANNER)
+        write(HELP)
+        chat_id = f"terminal:{user}"
+
+        async def send(text: str = "", action: Action | None = None) -> list[Action]:
+            incoming = Incoming(platform=PLATFORM, user_id=user, chat_id=chat_id, chat_kind="dm", text=text,
+                                action=action)
+            buttons: list[Action] = []
+            for reply in await dialogue.handle(incoming):
+                write(render(reply))
+                buttons = [b.action for b in reply.buttons] or buttons
+            return buttons
+
+        buttons = await send(f"/council {council}" if council else "/start")
         while True:
             text = read("you> ").strip()
             if text in ("/quit", "/exit"):
                 return 0
-            if text == "/help":
-                write(HELP)
-                continue
-            if text.startswith("/council"):
-                choice = text.removeprefix("/council").strip().lower()
-                while choice not in councils:
-                    choice = read(f"Which council? ({', '.join(councils)}): ").strip().lower()
-                council = choice
-                service.library.council(council)
-                write(f"Council: {council}.")
-                continue
-            if text.startswith("/"):
-                write(f"Unknown command {text.split()[0]}. Try /help.")
-                continue
-            try:
-                write(service.ask(council, text).answer.render())
-            except (EmptyQuestionError, KnowledgeError) as exc:
-                write(str(exc))
+            if text.isdigit() and 1 <= int(text) <= len(buttons):
+                buttons = await send(action=buttons[int(text) - 1])
+            else:
+                buttons = await send(text)
     except (EOFError, KeyboardInterrupt):
         write("")
         return 0
-
+    finally:
+        await store.close()

@@ -1,16 +1,21 @@
-"""``protocol-bot``: ask, eval, chat, councils, index, council add. Only this entry point exits."""
+"""``protocol-bot``: ask, eval, chat, councils, index, council add, db upgrade, feedback. Only this entry point
+exits."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from adapters.cli import route
 from adapters.cli.runtime import make_service
 from bot.qa import EmptyQuestionError, QaService
-from config.councils import write_profile
+from bot.store import Store, StoreError
+from bot.store.database import database_url, shown
+from config.councils import ProfileError, write_profile
 from config.settings import home
 from knowledge.citation import cite
 from knowledge.documents import add_council, discover
@@ -105,7 +110,44 @@ def cmd_council_add(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from adapters.cli.chat import run_chat
 
-    return run_chat(make_service(verbose=True), council=args.council)
+    return run_chat(make_service(verbose=True), council=args.council, user=args.user)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    async def upgrade() -> str:
+        store = await Store.open(upgrade=False)
+        try:
+            return await store.database.upgrade()
+        finally:
+            await store.close()
+
+    revision = asyncio.run(upgrade())
+    print(f"{shown(database_url())}: schema at revision {revision} (newest)")
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """What members thought of the answers, for the Clerk: question, council, clauses cited, verdict."""
+    async def rated() -> list[dict[str, Any]]:
+        store = await Store.open()
+        try:
+            return [{"council": f.council, "helpful": f.helpful, "question": f.question,
+                     "clause_ids": list(f.clause_ids), "at": f.created_at.isoformat(timespec="seconds")}
+                    for f in await store.feedback.rated(args.council)]
+        finally:
+            await store.close()
+
+    rows = asyncio.run(rated())
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print("No feedback yet." if not args.council else f"No feedback yet for {args.council}.")
+    for row in rows:
+        verdict = "helpful    " if row["helpful"] else "not helpful"
+        print(f"{row['at'][:16]}  {row['council']:12s} {verdict}  {row['question']}")
+        print(f"{'':31s}cited: {', '.join(row['clause_ids']) or '(nothing: not covered)'}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,7 +165,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_eval)
     chat = sub.add_parser("chat", help="terminal chat")
     chat.add_argument("--council")
+    chat.add_argument("--user", help="speak as this terminal handle from a council roster (default: login name)")
     chat.set_defaults(func=cmd_chat)
+    db = sub.add_parser("db", help="the database (PROTOCOL_BOT_DATABASE_URL, default a SQLite file in the home)")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="migrate the schema to the newest version").set_defaults(func=cmd_db_upgrade)
+    fb = sub.add_parser("feedback", help="list helpful / not helpful ratings of answers")
+    fb.add_argument("--council")
+    fb.add_argument("--json", action="store_true")
+    fb.set_defaults(func=cmd_feedback)
     sub.add_parser("councils", help="list councils").set_defaults(func=cmd_councils)
     index = sub.add_parser("index", help="build or load indexes, showing progress")
     index.add_argument("--council")
@@ -137,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True)
     add.add_argument("--title")
     add.set_defaults(func=cmd_council_add)
+    route.add_parser(sub)
     return parser
 
 
@@ -147,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     except UnknownCouncilError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except (EmptyQuestionError, KnowledgeError) as exc:
+    except (EmptyQuestionError, KnowledgeError, StoreError, ProfileError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
 

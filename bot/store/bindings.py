@@ -36,12 +36,18 @@ class Bindings:
         by_scope = {row.scope: row.council for row in rows}
         return by_scope.get("chat") or by_scope.get("workspace")
 
-    async def remember(self, platform: str, chat_id: str, council: str) -> None:
+    async def remember(self, platform: str, chat_id: str, council: str, *, workspace: str | None = None) -> bool:
+        """Bind a chat after asking; False (and nothing written) where config already binds it."""
         async with self.sessions.begin() as session:
-            row = await session.scalar(select(BindingRow).where(
-                BindingRow.platform == platform, BindingRow.scope == "chat", BindingRow.ref == chat_id))
+            rows = (await session.scalars(select(BindingRow).where(
+                BindingRow.platform == platform,
+                ((BindingRow.scope == "chat") & (BindingRow.ref == chat_id))
+                | ((BindingRow.scope == "workspace") & (BindingRow.ref == (workspace or "")))))).all()
+            if any(row.source == "config" for row in rows):
+                return False
+            row = next((r for r in rows if r.scope == "chat"), None)
             if row is None:
                 session.add(BindingRow(platform=platform, scope="chat", ref=chat_id, council=council, source="chat"))
             else:
                 row.council = council
-                row.source = "chat"
+            return True

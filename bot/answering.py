@@ -1,0 +1,54 @@
+"""A Q&A reply: the asker's role in the header where the quoted clause speaks of it, the protocol's
+own words with citations, and feedback buttons.
+
+Retrieval and composition are synchronous and CPU-bound, so they run in a worker thread and one slow
+question does not hold up every other conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot import feedback
+from bot.answers import NOT_COVERED, Answer
+from bot.context import Turn
+from bot.messages import Block, QuoteBlock, Reply, Text
+from bot.people import RETRIEVAL_ROLE, ROLE_LABELS, Member, role_in_text
+
+
+def _asker_role(member: Member | None, council: str) -> str | None:
+    """The roster role counts only in the member's own council."""
+    if member is None or member.council != council or member.primary_role is None:
+        return None
+    return member.primary_role
+
+
+def blocks_for(answer: Answer, member: Member | None) -> tuple[Block, ...]:
+    blocks: list[Block] = []
+    if answer.notice:
+        blocks.append(Text(answer.notice))
+    if answer.abstained:
+        blocks.append(Text(f"{NOT_COVERED} Please ask {answer.ask_instead}."))
+        return tuple(blocks)
+    first = answer.quotes[0]
+    role = role_in_text(member, first.full_text)
+    lead = f'"{answer.short_answer}"\n  ({first.citation})'
+    if role:
+        lead = f"As {ROLE_LABELS[role]}, this applies to you:\n{lead}"
+    blocks.append(Text(lead))
+    blocks += [QuoteBlock(q.text, q.citation, q.clause_id) for q in answer.quotes]
+    return tuple(blocks)
+
+
+async def answer(turn: Turn, question: str) -> list[Reply]:
+    council = turn.council
+    assert council is not None
+    role = _asker_role(turn.member, council)
+    asked = await asyncio.to_thread(turn.services.qa.ask, council, question,
+                                    role=RETRIEVAL_ROLE[role] if role else None)
+    member = turn.member if role else None
+    clause_ids = [q.clause_id for q in asked.answer.quotes]
+    answer_id = await turn.store.feedback.record_answer(council, question.strip(), clause_ids)
+    meta = {"kind": "answer", "council": council, "abstained": str(asked.answer.abstained).lower(),
+            "answer_id": answer_id, "clauses": " ".join(clause_ids)}
+    return [Reply(blocks_for(asked.answer, member), feedback.buttons(answer_id), meta=meta)]

@@ -1,0 +1,62 @@
+"""What a handler needs to answer one message: who sent it, for which council, and the services.
+
+Handlers (commands, button actions, flows) receive a ``Turn`` rather than the ``Dialogue`` so features can
+be added without reaching into the dispatcher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.messages import Incoming, Reply, Target, Visibility, say
+from bot.people import Member
+from bot.qa import QaService
+from bot.store import Conversation, Store
+from config.councils import CouncilProfile
+
+
+@dataclass
+class Services:
+    qa: QaService
+    store: Store
+    councils: list[str]
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Room for later features (routing, cases, broadcasts) without widening every signature."""
+
+    def profile(self, council: str) -> CouncilProfile:
+        return self.qa.profile(council)
+
+
+@dataclass
+class Turn:
+    incoming: Incoming
+    services: Services
+    member: Member | None
+    council: str | None
+    conversation: Conversation
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    @property
+    def in_private(self) -> bool:
+        return self.incoming.chat_kind == "dm"
+
+    def privately(self, text: str, **kwargs: Any) -> Reply:
+        """A reply only the sender sees: in their DM when the message came from a group."""
+        if self.in_private:
+            return say(text, **kwargs)
+        target = Target(self.incoming.platform, user_id=self.incoming.user_id)
+        return say(text, visibility=Visibility.DIRECT_MESSAGE, target=target, **kwargs)
+
+    async def save(self, *, flow: str | None = None, state: dict[str, Any] | None = None) -> None:
+        """Write the conversation (optimistic lock: raises ``ConcurrentUpdate`` if another worker did first)."""
+        self.conversation = await self.store.conversations.advance(
+            self.conversation, flow=flow, state=state if state is not None else {})
+
+    async def audit(self, event: str, *, ref: str | None = None) -> None:
+        await self.store.audit.record(event, council=self.council, platform=self.incoming.platform,
+                                      user_id=self.incoming.user_id,
+                                      member_id=self.member.id if self.member else None, ref=ref)

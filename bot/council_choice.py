@@ -1,0 +1,62 @@
+"""Which council a chat speaks for: bound in config, else the member's own, else asked once and remembered.
+
+While the bot waits for the choice it keeps the question that prompted it, and answers it once the
+council is known, so nobody has to type it twice.
+"""
+
+from __future__ import annotations
+
+from bot.context import Turn
+from bot.messages import Action, Button, Reply, say
+
+ACTION = "council"
+
+
+def which_council(turn: Turn) -> Reply:
+    councils = turn.services.councils
+    return say(f"Which council are you with? ({', '.join(councils)})",
+               buttons=tuple(Button(c, Action(ACTION, c)) for c in councils), kind="ask_council")
+
+
+async def ask(turn: Turn, *, pending: str | None = None) -> list[Reply]:
+    state = dict(turn.conversation.state)
+    if state.get("awaiting") != "council":
+        state["awaiting"] = "council"
+        if pending:
+            state["pending"] = pending
+        await turn.save(flow=turn.conversation.flow, state=state)
+    return [which_council(turn)]
+
+
+async def stop_asking(turn: Turn) -> None:
+    """The chat already has a council and the person moved on: stop waiting for a choice."""
+    state = {k: v for k, v in turn.conversation.state.items() if k not in ("awaiting", "pending")}
+    await turn.save(flow=turn.conversation.flow, state=state)
+
+
+def match(turn: Turn, text: str) -> str | None:
+    choice = text.strip().lower()
+    return choice if choice in turn.services.councils else None
+
+
+async def choose(turn: Turn, council: str) -> list[Reply]:
+    """Remember the choice for this chat; refuse to override a binding the council configured."""
+    from bot import answering
+
+    if council not in turn.services.councils:
+        return [which_council(turn)]
+    incoming = turn.incoming
+    if not await turn.store.bindings.remember(incoming.platform, incoming.chat_id, council,
+                                                 workspace=incoming.workspace):
+        return [say(f"This chat is set to {turn.council} by the council's configuration; "
+                    "please ask the Clerk to change it.", kind="refusal")]
+    state = dict(turn.conversation.state)
+    pending = state.pop("pending", None)
+    state.pop("awaiting", None)
+    await turn.save(flow=turn.conversation.flow, state=state)
+    await turn.audit("council.chosen", ref=council)
+    turn.council = council
+    replies = [say(f"Council: {council}. Ask away.", kind="council")]
+    if pending:
+        replies += await answering.answer(turn, pending)
+    return replies

@@ -1,0 +1,105 @@
+"""Checks every message passes before dispatch, as a chain: each calls ``proceed`` or answers itself.
+
+Order matters: the cheap in-memory checks (bots, size, rate) run before the database is touched, so a
+flood from one account costs nothing but a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bot.messages import Incoming, Reply, Visibility, say
+from bot.store import Store
+
+Next = Callable[[Incoming], Awaitable[list[Reply]]]
+Middleware = Callable[[Incoming, Next], Awaitable[list[Reply]]]
+
+MAX_MESSAGE_CHARS = 10_000
+
+
+def chain(middleware: list[Middleware], final: Next) -> Next:
+    handler = final
+    for step in reversed(middleware):
+        handler = _bind(step, handler)
+    return handler
+
+
+def _bind(step: Middleware, proceed: Next) -> Next:
+    async def run(incoming: Incoming) -> list[Reply]:
+        return await step(incoming, proceed)
+
+    return run
+
+
+async def ignore_bots(incoming: Incoming, proceed: Next) -> list[Reply]:
+    """Our own messages (and other bots') echo back on most platforms; answering them loops."""
+    return [] if incoming.from_bot else await proceed(incoming)
+
+
+def size_limit(max_chars: int = MAX_MESSAGE_CHARS) -> Middleware:
+    async def check(incoming: Incoming, proceed: Next) -> list[Reply]:
+        if len(incoming.text) > max_chars:
+            return [say(f"Your message is {len(incoming.text):,} characters long; please send at most "
+                        f"{max_chars:,} (a question is usually a sentence or two).", kind="too_long")]
+        return await proceed(incoming)
+
+    return check
+
+
+@dataclass
+class RateLimit:
+    """A token bucket per person: ``burst`` messages at once, then one every ``per_seconds / rate``.
+
+    Per worker process: several workers each allow the rate, which is still far below a flood. The
+    first refused message gets a polite reply; the rest of the burst is dropped silently.
+    """
+
+    rate: int = 20
+    per_seconds: float = 60.0
+    burst: int = 10
+    clock: Callable[[], float] = time.monotonic
+    _buckets: dict[tuple[str, str], tuple[float, float, bool]] = field(default_factory=dict)
+
+    def allow(self, platform: str, user_id: str) -> tuple[bool, bool]:
+        """(allowed, warn): ``warn`` is True only for the first refusal of a run."""
+        now = self.clock()
+        tokens, last, warned = self._buckets.get((platform, user_id), (float(self.burst), now, False))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate / self.per_seconds)
+        if tokens >= 1.0:
+            self._buckets[(platform, user_id)] = (tokens - 1.0, now, False)
+            return True, False
+        self._buckets[(platform, user_id)] = (tokens, now, True)
+        return False, not warned
+
+    async def __call__(self, incoming: Incoming, proceed: Next) -> list[Reply]:
+        allowed, warn = self.allow(incoming.platform, incoming.user_id)
+        if allowed:
+            return await proceed(incoming)
+        if warn:
+            return [say("You're sending messages faster than I can answer them; please wait a minute and "
+                        "try again.", visibility=Visibility.EPHEMERAL, kind="rate_limited")]
+        return []
+
+
+def dedupe(store: Store) -> Middleware:
+    """A platform redelivers when our acknowledgement is slow; the same message id is answered once.
+
+    If handling then fails, the claim is released so the platform's next retry is answered.
+    """
+
+    async def check(incoming: Incoming, proceed: Next) -> list[Reply]:
+        if incoming.message_id is None:
+            return await proceed(incoming)
+        if not await store.inbox.claim(incoming.platform, incoming.message_id):
+            return []
+        try:
+            return await proceed(incoming)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the database may be what failed; keep the original error
+                await store.inbox.release(incoming.platform, incoming.message_id)
+            raise
+
+    return check

@@ -1,0 +1,246 @@
+"""Scenarios through the in-memory adapter: the real Dialogue, store and retrieval (fake embedder only)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from adapters.memory import MemoryAdapter
+from bot.commands import Command
+from bot.context import Turn
+from bot.dialogue import TRY_AGAIN, Dialogue
+from bot.flowhooks import FlowRegistry
+from bot.messages import Reply, Text, Visibility, say
+from bot.middleware import RateLimit
+from bot.qa import QaService
+from bot.store import Store
+from config.councils import Binding
+from knowledge.embedding import HashEmbedder
+from knowledge.library import Library
+
+QUESTION = "can councillors instruct employees?"
+
+
+@pytest.fixture(scope="module")
+def qa(tmp_path_factory: pytest.TempPathFactory) -> QaService:
+    library = Library(tmp_path_factory.mktemp("dialogue-home"), HashEmbedder())
+    library.load_all()
+    return QaService(library)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    yield opened
+    await opened.close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def dialogue(qa: QaService, store: Store, clock: Clock) -> Dialogue:
+    made = Dialogue(qa, store, rate_limit=RateLimit(clock=clock))
+    await made.start()
+    return made
+
+
+@pytest.fixture
+def chat(dialogue: Dialogue) -> MemoryAdapter:
+    return MemoryAdapter(dialogue)
+
+
+@pytest.fixture
+def terminal(dialogue: Dialogue) -> MemoryAdapter:
+    """The sample roster's handles are terminal user names (config/councils/wendlebury.yaml)."""
+    return MemoryAdapter(dialogue, platform="terminal")
+
+
+def kinds(replies: list[Reply]) -> list[str]:
+    return [r.kind for r in replies]
+
+
+def said(replies: list[Reply]) -> str:
+    return "\n".join(r.plain() for r in replies)
+
+
+async def test_stranger_in_dm_is_asked_for_council_once_then_answered(chat: MemoryAdapter, store: Store) -> None:
+    first = await chat.push(QUESTION)
+    assert kinds(first) == ["ask_council"] and "ledbury" in [b.label for b in first[0].buttons]
+    chosen = await chat.press(first[0], "ledbury")
+    assert kinds(chosen) == ["council", "answer"]
+    assert "Council: ledbury" in said(chosen) and "Ledbury Town Council, Protocol on Member/Officer" in said(chosen)
+    again = await chat.push("who do councillors talk to about staff?")
+    assert kinds(again) == ["answer"]  # remembered: not asked twice
+    assert await store.members.of_council("ledbury") == []  # answering a stranger changes no roster
+
+
+async def test_council_choice_survives_a_restart(qa: QaService, store: Store, chat: MemoryAdapter) -> None:
+    await chat.push("/council honiton")
+    restarted = MemoryAdapter(Dialogue(qa, store))
+    assert kinds(await restarted.push(QUESTION)) == ["answer"]
+    assert restarted.pop().meta["council"] == "honiton"
+
+
+async def test_not_a_council_is_asked_again_not_answered(chat: MemoryAdapter) -> None:
+    await chat.push("/start")
+    assert kinds(await chat.push("narnia")) == ["ask_council"]
+    assert kinds(await chat.push("blaby")) == ["council"]
+
+
+async def test_roster_member_answered_for_own_council_with_role_header(terminal: MemoryAdapter) -> None:
+    replies = await terminal.push(QUESTION, user="okafor")
+    assert kinds(replies) == ["answer"] and replies[0].meta["council"] == "wendlebury"
+    header = replies[0].blocks[0]
+    assert isinstance(header, Text) and header.text.startswith("As a councillor, this applies to you:")
+
+
+async def test_no_role_header_for_strangers_or_other_councils(chat: MemoryAdapter, terminal: MemoryAdapter) -> None:
+    await chat.push("/council wendlebury")
+    stranger = await chat.push(QUESTION)
+    assert kinds(stranger) == ["answer"] and not said(stranger).startswith("As ")
+    await terminal.push("/council ledbury", user="okafor")
+    elsewhere = await terminal.push(QUESTION, user="okafor")
+    assert elsewhere[0].meta["council"] == "ledbury" and not said(elsewhere).startswith("As ")
+
+
+async def test_whoami_names_member_and_roles(terminal: MemoryAdapter) -> None:
+    replies = await terminal.push("/whoami", user="hollins")
+    assert "Cllr Gareth Hollins (councillor, committee chair (Planning)) of wendlebury" in said(replies)
+    assert "not on a council roster" in said(await terminal.push("/whoami", user="nobody"))
+
+
+async def test_every_answer_can_be_rated_and_the_clerk_sees_it(terminal: MemoryAdapter, store: Store) -> None:
+    answer = (await terminal.push(QUESTION, user="okafor"))[0]
+    assert [b.label for b in answer.buttons] == ["Helpful", "Not helpful"]
+    thanks = await terminal.press(answer, "Not helpful", user="okafor")
+    assert thanks[0].visibility is Visibility.EPHEMERAL and "Thank you" in said(thanks)
+    rated = await store.feedback.rated("wendlebury")
+    assert [(f.question, f.helpful) for f in rated] == [(QUESTION, False)]
+    assert " ".join(rated[0].clause_ids) == answer.meta["clauses"] and rated[0].clause_ids
+
+
+async def test_duplicate_delivery_is_answered_once(chat: MemoryAdapter) -> None:
+    message = chat.message("/council ledbury", message_id="slack-123")
+    assert kinds(await chat.push(message)) == ["council"]
+    assert await chat.push(message) == []
+
+
+async def test_own_messages_are_ignored(chat: MemoryAdapter) -> None:
+    assert await chat.push(chat.message(QUESTION, from_bot=True)) == []
+
+
+async def test_flood_from_one_user_is_rate_limited_others_unaffected(chat: MemoryAdapter, clock: Clock) -> None:
+    flood = [await chat.push("/whoami", user="spammer") for _ in range(300)]
+    answered = [r for r in flood if kinds(r) == ["whoami"]]
+    warned = [r for r in flood if kinds(r) == ["rate_limited"]]
+    assert len(answered) == 10 and len(warned) == 1 and sum(1 for r in flood if r == []) == 289
+    assert "please wait" in said(warned[0])
+    assert kinds(await chat.push("/whoami", user="neighbour")) == ["whoami"]
+    clock.now += 3.0
+    assert kinds(await chat.push("/whoami", user="spammer")) == ["whoami"]
+
+
+async def test_oversized_message_is_refused_politely(chat: MemoryAdapter) -> None:
+    replies = await chat.push("why " * 5000)
+    assert kinds(replies) == ["too_long"] and "20,000 characters" in said(replies)
+
+
+async def test_unknown_command_suggests_help(chat: MemoryAdapter) -> None:
+    assert said(await chat.push("/frobnicate now")) == "Unknown command /frobnicate. Try /help."
+
+
+async def test_features_extend_the_command_table_and_permissions_hold(dialogue: Dialogue, terminal: MemoryAdapter,
+                                                                       store: Store) -> None:
+    async def broadcast(turn: Turn, args: str) -> list[Reply]:
+        return [say(f"Queued for {turn.council}.", kind="broadcast")]
+
+    dialogue.add_command(Command("broadcast", broadcast, "send a notice to every member", permission="broadcast"))
+    assert "/broadcast - send a notice to every member" in said(await terminal.push("/help"))
+    refused = await terminal.push("/broadcast the meeting moved", user="chair")
+    assert kinds(refused) == ["refusal"] and "only the Clerk" in said(refused)
+    assert kinds(await terminal.push("/broadcast the meeting moved", user="deputy")) == ["refusal"]
+    assert said(await terminal.push("/broadcast the meeting moved", user="clerk")) == "Queued for wendlebury."
+    events = await store.audit.recent()
+    refusals = [e for e in events if e.event == "command.refused"]
+    assert len(refusals) == 2 and {e.ref for e in refusals} == {"broadcast"}
+    assert not any("meeting" in str(value) for e in events for value in vars_of(e))
+
+
+def vars_of(event: object) -> list[object]:
+    return [getattr(event, name) for name in event.__dataclass_fields__]  # type: ignore[attr-defined]
+
+
+async def test_grievance_in_a_group_is_offered_privately(chat: MemoryAdapter, store: Store) -> None:
+    await store.bindings.sync_config("ledbury", [Binding(platform="memory", chat="parish-group")])
+    replies = await chat.push("I want to raise a grievance about the clerk", user="u7", chat="parish-group",
+                              kind="group")
+    assert kinds(replies) == ["offer", "offer_note"]
+    offer, note = replies
+    assert offer.visibility is Visibility.DIRECT_MESSAGE and offer.target and offer.target.user_id == "u7"
+    assert note.visibility is Visibility.EPHEMERAL and "clerk" not in said([note]).lower()
+    pressed = await chat.press(offer, "Raise a grievance", user="u7", chat="dm-u7")
+    assert kinds(pressed) == ["flow_unavailable"] and "Town Clerk" in said(pressed)
+
+
+async def test_question_about_concerns_is_answered_and_the_flow_offered(chat: MemoryAdapter) -> None:
+    await chat.push("/council wendlebury")
+    replies = await chat.push("how do I report a concern about an officer?")
+    assert kinds(replies) == ["answer", "offer"]
+
+
+class NoteFlow:
+    """A minimal flow plugged in the way the flow engine will be: it takes free text until /cancel."""
+
+    name = "concern"
+    title = "Report a concern"
+
+    async def start(self, turn: Turn) -> list[Reply]:
+        return [say("What happened?", kind="flow")]
+
+    async def step(self, turn: Turn) -> list[Reply] | None:
+        if turn.incoming.text.startswith("/ask"):
+            return None  # a question mid-flow is answered as usual
+        notes = [*turn.conversation.state.get("notes", []), turn.incoming.text]
+        await turn.save(flow=self.name, state={"notes": notes})
+        return [say(f"Noted ({len(notes)}).", kind="flow")]
+
+
+async def test_active_flow_takes_messages_questions_still_answered_cancel_ends_it(qa: QaService,
+                                                                                   store: Store) -> None:
+    chat = MemoryAdapter(Dialogue(qa, store, flows=FlowRegistry([NoteFlow()])))
+    await chat.push("/council ledbury")
+    offer = (await chat.push("I want to report a concern"))[0]
+    assert said(await chat.press(offer, "Report a concern")) == "What happened?"
+    assert said(await chat.push("the agenda was changed")) == "Noted (1)."
+    assert kinds(await chat.push(f"/ask {QUESTION}")) == ["answer"]
+    assert said(await chat.push("and again")) == "Noted (2)."
+    assert said(await chat.push("/cancel")) == "Cancelled."
+    assert kinds(await chat.push(QUESTION)) == ["answer"]
+    conversation = await store.conversations.load("memory", "dm-u1", "u1")
+    assert conversation.flow is None and conversation.state == {}
+
+
+async def test_database_failure_mid_conversation_asks_to_retry_and_nothing_is_lost(chat: MemoryAdapter,
+                                                                                   store: Store) -> None:
+    await chat.push("/council ledbury")
+    async with store.database.engine.begin() as connection:
+        await connection.execute(text("ALTER TABLE conversations RENAME TO conversations_away"))
+    message = chat.message(QUESTION, message_id="retry-me")
+    assert said(await chat.push(message)) == TRY_AGAIN
+    async with store.database.engine.begin() as connection:
+        await connection.execute(text("ALTER TABLE conversations_away RENAME TO conversations"))
+    assert kinds(await chat.push(message)) == ["answer"]  # the platform's retry is answered, not dropped
