@@ -14,13 +14,13 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import answering, council_choice, feedback, intent
+from bot import answering, council_choice, feedback, intent, roster
 from bot.commands import Command, CommandTable, core_commands, parse
 from bot.context import Services, Turn
 from bot.flowhooks import FlowRegistry
 from bot.messages import Incoming, Reply, Visibility, say
 from bot.middleware import MAX_MESSAGE_CHARS, Middleware, RateLimit, chain, dedupe, ignore_bots, size_limit
-from bot.people import can
+from bot.people import can, who_may
 from bot.qa import EmptyQuestionError, QaService
 from bot.store import ConcurrentUpdate, Store, StoreError
 from config.councils import load_profile
@@ -33,11 +33,17 @@ TRY_AGAIN = "Sorry, I couldn't reach my records just now. Nothing was saved; ple
 RACED = "I was still busy with your previous message. Please send that again."
 
 
+def default_commands() -> CommandTable:
+    table = core_commands()
+    roster.register(table)
+    return table
+
+
 class Dialogue:
     def __init__(self, qa: QaService, store: Store, *, commands: CommandTable | None = None,
                  flows: FlowRegistry | None = None, rate_limit: RateLimit | None = None,
                  max_chars: int = MAX_MESSAGE_CHARS) -> None:
-        self.commands = commands or core_commands()
+        self.commands = commands or default_commands()
         self.flows = flows or FlowRegistry()
         self.actions: dict[str, ActionHandler] = {
             council_choice.ACTION: self._choose_council, feedback.ACTION: feedback.on_press,
@@ -131,11 +137,11 @@ class Dialogue:
     async def _command(self, turn: Turn, command: Command, args: str) -> list[Reply]:
         if command.permission is not None:
             profile = self.services.profile(turn.member.council) if turn.member else None
-            allowed = can(turn.member, command.permission,
-                          deputy_clerk_administers=bool(profile and profile.deputy_clerk_administers))
-            if not allowed:
+            deputy = bool(profile and profile.deputy_clerk_administers)
+            if not can(turn.member, command.permission, deputy_clerk_administers=deputy):
                 await turn.audit("command.refused", ref=command.name)
-                return [say(f"Sorry, only the Clerk can use /{command.name}.", visibility=Visibility.EPHEMERAL,
+                who = who_may(command.permission, deputy_clerk_administers=deputy)
+                return [say(f"Sorry, /{command.name} is only for {who}.", visibility=Visibility.EPHEMERAL,
                             kind="refusal")]
         if command.needs_council and turn.council is None:
             return await council_choice.ask(turn)

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from config.councils import ROLES
 
 ADMIN_ACTIONS = ("roles", "publish", "broadcast")
-PERMISSIONS: dict[str, frozenset[str]] = {action: frozenset({"clerk"}) for action in ADMIN_ACTIONS}
+PERMISSIONS: dict[str, frozenset[str]] = {
+    **{action: frozenset({"clerk"}) for action in ADMIN_ACTIONS},
+    "roster": frozenset(ROLES),
+}
 
 ROLE_LABELS = {
     "councillor": "a councillor", "chair": "the Chair", "vice-chair": "the Vice-Chair",
@@ -68,6 +71,13 @@ def can(member: Member | None, action: str, *, deputy_clerk_administers: bool = 
     if deputy_clerk_administers and action in ADMIN_ACTIONS:
         allowed.add("deputy clerk")
     return bool(allowed & set(member.roles))
+
+
+def who_may(action: str, *, deputy_clerk_administers: bool = False) -> str:
+    """For a polite refusal: who may do this, in words."""
+    if action in ADMIN_ACTIONS:
+        return "the Clerk and Deputy Clerk" if deputy_clerk_administers else "the Clerk"
+    return "people on the council's roster"
 
 
 def role_in_text(member: Member | None, text: str) -> str | None:

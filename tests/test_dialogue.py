@@ -16,10 +16,12 @@ from bot.flowhooks import FlowRegistry
 from bot.messages import Reply, Text, Visibility, say
 from bot.middleware import RateLimit
 from bot.qa import QaService
+from bot.roster import parse_role_command
 from bot.store import Store
 from config.councils import Binding
 from knowledge.embedding import HashEmbedder
 from knowledge.library import Library
+from tests.databases import BACKENDS, open_store
 
 QUESTION = "can councillors instruct employees?"
 
@@ -31,11 +33,10 @@ def qa(tmp_path_factory: pytest.TempPathFactory) -> QaService:
     return QaService(library)
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
-    yield opened
-    await opened.close()
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    async with open_store(request.param, tmp_path) as opened:
+        yield opened
 
 
 class Clock:
@@ -171,7 +172,7 @@ async def test_features_extend_the_command_table_and_permissions_hold(dialogue: 
     dialogue.add_command(Command("broadcast", broadcast, "send a notice to every member", permission="broadcast"))
     assert "/broadcast - send a notice to every member" in said(await terminal.push("/help"))
     refused = await terminal.push("/broadcast the meeting moved", user="chair")
-    assert kinds(refused) == ["refusal"] and "only the Clerk" in said(refused)
+    assert kinds(refused) == ["refusal"] and "only for the Clerk" in said(refused)
     assert kinds(await terminal.push("/broadcast the meeting moved", user="deputy")) == ["refusal"]
     assert said(await terminal.push("/broadcast the meeting moved", user="clerk")) == "Queued for wendlebury."
     events = await store.audit.recent()
@@ -244,3 +245,30 @@ async def test_database_failure_mid_conversation_asks_to_retry_and_nothing_is_lo
     async with store.database.engine.begin() as connection:
         await connection.execute(text("ALTER TABLE conversations_away RENAME TO conversations"))
     assert kinds(await chat.push(message)) == ["answer"]  # the platform's retry is answered, not dropped
+
+
+async def test_clerk_edits_roles_in_chat_and_the_change_survives_a_restart(qa: QaService, store: Store,
+                                                                           terminal: MemoryAdapter) -> None:
+    assert said(await terminal.push("/role add @newbie councillor", user="clerk")) == \
+        "newbie (councillor) of wendlebury."
+    assert "You are newbie (councillor) of wendlebury" in said(await terminal.push("/whoami", user="newbie"))
+    assert kinds(await terminal.push("/role add @newbie clerk", user="chair")) == ["refusal"]
+    assert said(await terminal.push("/role add okafor vice-chair", user="clerk")) == \
+        "Cllr Ruth Okafor (councillor, vice-chair) of wendlebury."
+    await Dialogue(qa, store).start()  # the roster file is synced again; the Clerk's change stands
+    assert "(councillor, vice-chair)" in said(await terminal.push("/whoami", user="okafor"))
+    assert "no longer on the roster" in said(await terminal.push("/role remove newbie councillor", user="clerk"))
+    assert "not on a council roster" in said(await terminal.push("/whoami", user="newbie"))
+    roster = said(await terminal.push("/roster", user="chair"))
+    assert "Margaret Ashdown (clerk, rfo)" in roster and "newbie" not in roster
+    refused = await terminal.push("/roster", user="stranger")
+    assert kinds(refused) == ["refusal"] and "people on the council's roster" in said(refused)
+    changes = [e.ref or "" for e in await store.audit.recent() if e.event == "roles.changed"]
+    assert len(changes) == 3 and changes[0].endswith(":-councillor")
+
+
+def test_role_command_reads_platform_mentions() -> None:
+    assert parse_role_command("add <@U123|bob> committee chair Planning") == (
+        "add", "U123", "committee chair", "Planning")
+    assert parse_role_command("remove @ann deputy clerk") == ("remove", "ann", "deputy clerk", None)
+    assert parse_role_command("add @ann mayor") is None

@@ -21,7 +21,11 @@ class Members:
         self.sessions = sessions
 
     async def sync_roster(self, council: str, roster: Iterable[RosterEntry]) -> int:
-        """Make the database match the council's roster file; members added in chat are left alone."""
+        """Make the database match the council's roster file.
+
+        Members added or changed by the Clerk in chat (``source == "chat"``) are left alone: the most recent
+        deliberate change wins over a file that may not have been edited since.
+        """
         entries = {entry.name: entry for entry in roster}
         async with self.sessions.begin() as session:
             rows = {r.name: r for r in (await session.scalars(
@@ -31,6 +35,8 @@ class Members:
                     await session.delete(row)
             for name, entry in entries.items():
                 row = rows.get(name) or MemberRow(council=council, name=name, source="roster")
+                if row.source == "chat":
+                    continue
                 session.add(row)
                 row.roles = list(entry.roles)
                 row.committee = entry.committee
@@ -61,3 +67,36 @@ class Members:
             await session.execute(delete(IdentityRow).where(
                 IdentityRow.platform == platform, IdentityRow.user_id == user_id))
             session.add(IdentityRow(platform=platform, user_id=user_id, member_id=member_id))
+
+    async def get(self, member_id: int) -> Member | None:
+        async with self.sessions() as session:
+            row = await session.get(MemberRow, member_id)
+            return _member(row) if row else None
+
+    async def add(self, council: str, name: str, roles: list[str], *, platform: str, user_id: str,
+                  committee: str | None = None) -> Member:
+        """Someone the Clerk adds in chat, known by their handle on the Clerk's platform."""
+        async with self.sessions.begin() as session:
+            row = MemberRow(council=council, name=name, roles=roles, committee=committee, source="chat")
+            session.add(row)
+            await session.flush()
+            await session.execute(delete(IdentityRow).where(
+                IdentityRow.platform == platform, IdentityRow.user_id == user_id))
+            session.add(IdentityRow(platform=platform, user_id=user_id, member_id=row.id))
+            await session.flush()
+            return _member(row)
+
+    async def set_roles(self, member_id: int, roles: list[str], *, committee: str | None = None) -> Member | None:
+        """Change roles in chat; no roles left removes the person from the roster. Marks the row ``chat``."""
+        async with self.sessions.begin() as session:
+            row = await session.get(MemberRow, member_id)
+            if row is None:
+                return None
+            if not roles:
+                await session.delete(row)
+                return None
+            row.roles = roles
+            row.committee = committee if "committee chair" in roles else None
+            row.source = "chat"
+            await session.flush()
+            return _member(row)
