@@ -107,3 +107,24 @@ def test_a_bad_rule_is_refused_naming_file_and_rule(library: Library, tmp_path: 
         book(library, "ledbury", home=tmp_path)
     assert complaint in str(caught.value)
     assert str(tmp_path / "councils" / "ledbury" / "profile.yaml") in str(caught.value)
+
+
+def test_route_command_reads_and_writes_json_lines(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    from adapters.cli.main import main
+
+    monkeypatch.setenv("PROTOCOL_BOT_EMBEDDER", "hash")
+    rows = [{"id": "r1", "council": "wendlebury", "reporter": "councillor", "about": "clerk", "concern": "conduct"},
+            {"id": "r2", "council": "honiton", "reporter": "officer", "about": "councillor", "concern": "bullying"},
+            {"id": "r3", "council": "ledbury", "reporter": "mayor", "about": "clerk", "concern": "conduct"}]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(r) for r in rows)))
+    assert main(["route", "--json", "-"]) == 0
+    first, second, third = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert set(first) == {"id", "covered", "recipient", "person", "passages", "next_steps"}
+    assert first["covered"] and first["recipient"] == "the Chairman of the Staffing Committee"
+    assert set(first["passages"][0]) == {"clause_id", "number", "text", "citation"}
+    assert first["passages"][0]["number"] == "5.2"
+    assert second["covered"] is False and second["recipient"] is None and second["passages"] == []
+    assert "reporter must be one of" in third["error"]
