@@ -10,7 +10,9 @@ message's text never reaches a log line.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 
 ActionHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
 TRY_AGAIN = "Sorry, I couldn't reach my records just now. Nothing was saved; please try again in a moment."
+SORRY = "Sorry, something went wrong on my side. Please try again, or ask your Clerk."
 RACED = "I was still busy with your previous message. Please send that again."
 
 
@@ -70,6 +73,7 @@ class Dialogue:
     async def start(self) -> None:
         """Bring the roster and the configured bindings of every council into the database."""
         home = self.services.qa.library.home
+        await self.store.inbox.prune()
         for council in self.services.councils:
             profile = load_profile(council, home)
             await self.store.members.sync_roster(council, profile.roster)
@@ -85,14 +89,17 @@ class Dialogue:
             return [say(TRY_AGAIN, kind="error")]
         except (EmptyQuestionError, KnowledgeError) as exc:
             return [say(str(exc), kind="error")]
+        except Exception as exc:  # a bug must not take the adapter down, nor log what the person wrote
+            frames = traceback.extract_tb(exc.__traceback__)[-4:]
+            where = " -> ".join(f"{Path(f.filename).name}:{f.lineno}" for f in frames)
+            log.error("bug handling a message from %s: %s at %s", incoming.platform, type(exc).__name__, where)
+            return [say(SORRY, kind="error")]
 
     async def _turn(self, incoming: Incoming) -> Turn:
-        store = self.store
-        member = await store.members.by_identity(incoming.platform, incoming.user_id)
-        council = await store.bindings.resolve(incoming.platform, incoming.chat_id, incoming.workspace)
+        member, council, conversation = await self.store.lookup(
+            incoming.platform, incoming.chat_id, incoming.user_id, incoming.workspace)
         if council is None and member is not None:
             council = member.council
-        conversation = await store.conversations.load(incoming.platform, incoming.chat_id, incoming.user_id)
         return Turn(incoming, self.services, member, council, conversation)
 
     async def _dispatch(self, incoming: Incoming) -> list[Reply]:

@@ -18,6 +18,7 @@ Next = Callable[[Incoming], Awaitable[list[Reply]]]
 Middleware = Callable[[Incoming, Next], Awaitable[list[Reply]]]
 
 MAX_MESSAGE_CHARS = 10_000
+MAX_TRACKED = 50_000
 
 
 def chain(middleware: list[Middleware], final: Next) -> Next:
@@ -66,6 +67,8 @@ class RateLimit:
     def allow(self, platform: str, user_id: str) -> tuple[bool, bool]:
         """(allowed, warn): ``warn`` is True only for the first refusal of a run."""
         now = self.clock()
+        if len(self._buckets) > MAX_TRACKED:
+            self._forget_idle(now)
         tokens, last, warned = self._buckets.get((platform, user_id), (float(self.burst), now, False))
         tokens = min(float(self.burst), tokens + (now - last) * self.rate / self.per_seconds)
         if tokens >= 1.0:
@@ -73,6 +76,11 @@ class RateLimit:
             return True, False
         self._buckets[(platform, user_id)] = (tokens, now, True)
         return False, not warned
+
+    def _forget_idle(self, now: float) -> None:
+        """People whose bucket has refilled need no entry: memory stays bounded under many users."""
+        full = self.burst * self.per_seconds / self.rate
+        self._buckets = {key: value for key, value in self._buckets.items() if now - value[1] < full}
 
     async def __call__(self, incoming: Incoming, proceed: Next) -> list[Reply]:
         allowed, warn = self.allow(incoming.platform, incoming.user_id)

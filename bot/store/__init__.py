@@ -10,14 +10,15 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
+from bot.people import Member
 from bot.store.audit import Audit
-from bot.store.bindings import Bindings
-from bot.store.conversations import Conversation, Conversations
+from bot.store.bindings import Bindings, find_council
+from bot.store.conversations import Conversation, Conversations, find_conversation
 from bot.store.database import Database, database_url
 from bot.store.errors import ConcurrentUpdate, StoreError, StoreUnavailable
 from bot.store.feedback import Feedback, FeedbackItem
 from bot.store.inbox import Inbox
-from bot.store.members import Members
+from bot.store.members import Members, find_by_identity
 
 __all__ = ["ConcurrentUpdate", "Conversation", "FeedbackItem", "Store", "StoreError", "StoreUnavailable"]
 
@@ -44,6 +45,18 @@ class Store:
             await database.close()
             raise
         return cls(database)
+
+    async def lookup(self, platform: str, chat_id: str, user_id: str, workspace: str | None = None
+                     ) -> tuple[Member | None, str | None, Conversation]:
+        """Everything a message needs to know, read in one round of queries on one connection: who sent it,
+        the council the chat is bound to, and their conversation (created on first contact)."""
+        async with self.database.sessions() as session:
+            member = await find_by_identity(session, platform, user_id)
+            council = await find_council(session, platform, chat_id, workspace)
+            conversation = await find_conversation(session, platform, chat_id, user_id)
+        if conversation is None:
+            conversation = await self.conversations.create(platform, chat_id, user_id)
+        return member, council, conversation
 
     async def close(self) -> None:
         await self.database.close()

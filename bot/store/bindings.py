@@ -11,6 +11,16 @@ from bot.store.models import BindingRow
 from config.councils import Binding
 
 
+async def find_council(session: AsyncSession, platform: str, chat_id: str, workspace: str | None) -> str | None:
+    """A chat's own binding first, then its workspace's."""
+    rows = (await session.scalars(select(BindingRow).where(
+        BindingRow.platform == platform,
+        ((BindingRow.scope == "chat") & (BindingRow.ref == chat_id))
+        | ((BindingRow.scope == "workspace") & (BindingRow.ref == (workspace or "")))))).all()
+    by_scope = {row.scope: row.council for row in rows}
+    return by_scope.get("chat") or by_scope.get("workspace")
+
+
 class Bindings:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -27,14 +37,8 @@ class Bindings:
                 session.add(BindingRow(platform=platform, scope=scope, ref=ref, council=council, source="config"))
 
     async def resolve(self, platform: str, chat_id: str, workspace: str | None = None) -> str | None:
-        """A chat's own binding first, then its workspace's."""
         async with self.sessions() as session:
-            rows = (await session.scalars(select(BindingRow).where(
-                BindingRow.platform == platform,
-                ((BindingRow.scope == "chat") & (BindingRow.ref == chat_id))
-                | ((BindingRow.scope == "workspace") & (BindingRow.ref == (workspace or "")))))).all()
-        by_scope = {row.scope: row.council for row in rows}
-        return by_scope.get("chat") or by_scope.get("workspace")
+            return await find_council(session, platform, chat_id, workspace)
 
     async def remember(self, platform: str, chat_id: str, council: str, *, workspace: str | None = None) -> bool:
         """Bind a chat after asking; False (and nothing written) where config already binds it."""

@@ -33,18 +33,26 @@ def _conversation(row: ConversationRow) -> Conversation:
     return Conversation(row.id, row.platform, row.chat_id, row.user_id, row.flow, row.version, dict(row.state))
 
 
+async def find_conversation(session: AsyncSession, platform: str, chat_id: str,
+                            user_id: str) -> Conversation | None:
+    row = await session.scalar(select(ConversationRow).where(
+        ConversationRow.platform == platform, ConversationRow.chat_id == chat_id, ConversationRow.user_id == user_id))
+    return _conversation(row) if row else None
+
+
 class Conversations:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
     async def load(self, platform: str, chat_id: str, user_id: str) -> Conversation:
         """The conversation, created empty on first contact (a lost creation race just reads the winner's)."""
+        async with self.sessions() as session:
+            found = await find_conversation(session, platform, chat_id, user_id)
+        return found or await self.create(platform, chat_id, user_id)
+
+    async def create(self, platform: str, chat_id: str, user_id: str) -> Conversation:
         where = (ConversationRow.platform == platform, ConversationRow.chat_id == chat_id,
                  ConversationRow.user_id == user_id)
-        async with self.sessions() as session:
-            row = await session.scalar(select(ConversationRow).where(*where))
-            if row is not None:
-                return _conversation(row)
         try:
             async with self.sessions.begin() as session:
                 row = ConversationRow(platform=platform, chat_id=chat_id, user_id=user_id, flow=None, state={},
@@ -56,9 +64,9 @@ class Conversations:
         except IntegrityError:
             pass
         async with self.sessions() as session:
-            row = await session.scalar(select(ConversationRow).where(*where))
-            assert row is not None
-            return _conversation(row)
+            winner = await session.scalar(select(ConversationRow).where(*where))
+            assert winner is not None
+            return _conversation(winner)
 
     async def advance(self, conversation: Conversation, *, flow: str | None,
                       state: dict[str, Any]) -> Conversation:

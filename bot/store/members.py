@@ -16,6 +16,13 @@ def _member(row: MemberRow) -> Member:
     return Member(id=row.id, council=row.council, name=row.name, roles=tuple(row.roles), committee=row.committee)
 
 
+async def find_by_identity(session: AsyncSession, platform: str, user_id: str) -> Member | None:
+    row = await session.scalar(
+        select(MemberRow).join(IdentityRow, IdentityRow.member_id == MemberRow.id)
+        .where(IdentityRow.platform == platform, IdentityRow.user_id == user_id))
+    return _member(row) if row else None
+
+
 class Members:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -50,10 +57,7 @@ class Members:
 
     async def by_identity(self, platform: str, user_id: str) -> Member | None:
         async with self.sessions() as session:
-            row = await session.scalar(
-                select(MemberRow).join(IdentityRow, IdentityRow.member_id == MemberRow.id)
-                .where(IdentityRow.platform == platform, IdentityRow.user_id == user_id))
-            return _member(row) if row else None
+            return await find_by_identity(session, platform, user_id)
 
     async def of_council(self, council: str) -> list[Member]:
         async with self.sessions() as session:
