@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.store import ConcurrentUpdate, Store, StoreUnavailable
 from bot.store.migrate import current, head
+from bot.store.models import utcnow
 from config.councils import Binding, RosterEntry
 from tests.databases import BACKENDS, open_store, pg_schema
 
@@ -67,6 +69,12 @@ async def test_duplicate_delivery_is_claimed_once(store: Store) -> None:
     assert await store.inbox.claim("telegram", "m1") is True
     await store.inbox.release("slack", "m1")
     assert await store.inbox.claim("slack", "m1") is True
+
+
+async def test_old_message_ids_are_forgotten(store: Store) -> None:
+    await store.inbox.claim("slack", "old")
+    assert await store.inbox.prune(before=utcnow() + timedelta(seconds=1)) == 1
+    assert await store.inbox.claim("slack", "old") is True
 
 
 async def test_stale_conversation_write_is_refused(store: Store) -> None:

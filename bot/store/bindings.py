@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.store.database import serialise
 from bot.store.models import BindingRow
 from config.councils import Binding
 
@@ -29,6 +30,7 @@ class Bindings:
         """Config wins over a remembered choice for the same chat: the Clerk's file is the authority."""
         wanted = {(b.platform, b.scope, b.ref) for b in bindings}
         async with self.sessions.begin() as session:
+            await serialise(session, "sync_config")
             await session.execute(delete(BindingRow).where(BindingRow.council == council,
                                                            BindingRow.source == "config"))
             for platform, scope, ref in wanted:

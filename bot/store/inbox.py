@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.store.models import ProcessedMessageRow, utcnow
 
 KEEP = timedelta(days=2)
+PRUNE_EVERY = 1000
 
 
 class Inbox:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
+        self._claims = 0
 
     async def claim(self, platform: str, message_id: str) -> bool:
         """True for the first delivery of a message id, False for every repeat (across workers too)."""
@@ -25,7 +27,11 @@ class Inbox:
             statement = insert(ProcessedMessageRow).values(
                 platform=platform, message_id=message_id, seen_at=utcnow()).on_conflict_do_nothing()
             result = await session.execute(statement)
-            return getattr(result, "rowcount", 0) == 1
+            first = getattr(result, "rowcount", 0) == 1
+        self._claims += 1
+        if self._claims % PRUNE_EVERY == 0:  # a long-running worker keeps the table small as it goes
+            await self.prune()
+        return first
 
     async def release(self, platform: str, message_id: str) -> None:
         """Forget a claim whose handling failed, so the platform's redelivery is answered."""

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.people import Member
+from bot.store.database import serialise
 from bot.store.models import IdentityRow, MemberRow
 from config.councils import RosterEntry
 
@@ -35,6 +36,7 @@ class Members:
         """
         entries = {entry.name: entry for entry in roster}
         async with self.sessions.begin() as session:
+            await serialise(session, "sync_roster")
             rows = {r.name: r for r in (await session.scalars(
                 select(MemberRow).where(MemberRow.council == council))).all()}
             for name, row in rows.items():
