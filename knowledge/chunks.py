@@ -27,18 +27,22 @@ def context_of(clause: Clause) -> str:
 
 
 def chunks_for(clauses: list[Clause] | tuple[Clause, ...]) -> list[Chunk]:
+    """Per clause: the whole clause with its context; each sentence or item with context and lead-in; and
+    each sentence or item alone. The bare sentence matters: context words dilute a short, pointed sentence
+    ("Overly close personal familiarity ... is not recommended"), and on the training questions adding the
+    bare sentences raised hit@3 from 0.70 to 0.74."""
     out: list[Chunk] = []
     for index, clause in enumerate(clauses):
         context = context_of(clause)
         prefix = f"{context}: " if context else ""
         out.append(Chunk(index, prefix + clause.text.replace("\n", " ")))
         segments = split_segments(clause.text)
-        if len(segments) < 2:
-            continue
-        lead_in = clause.text.split("\n", 1)[0] if "\n" in clause.text else ""
-        for position, segment in enumerate(segments):
-            lead = f"{lead_in} " if lead_in and segment.line > 0 else ""
-            out.append(Chunk(index, f"{prefix}{lead}{segment.text}", position))
+        if len(segments) >= 2:
+            lead_in = clause.text.split("\n", 1)[0] if "\n" in clause.text else ""
+            for position, segment in enumerate(segments):
+                lead = f"{lead_in} " if lead_in and segment.line > 0 else ""
+                out.append(Chunk(index, f"{prefix}{lead}{segment.text}", position))
+        out.extend(Chunk(index, segment.text, position) for position, segment in enumerate(segments))
     return out
 
 

@@ -23,7 +23,7 @@ from knowledge.errors import IndexStaleError
 from knowledge.lexical import LexicalIndex
 from knowledge.vocabulary import tokens
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 @dataclass(frozen=True, slots=True)
