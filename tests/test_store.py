@@ -8,10 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
 
 from bot.store import ConcurrentUpdate, Store, StoreUnavailable
 from bot.store.migrate import current, head
-from bot.store.models import utcnow
+from bot.store.models import Base, utcnow
 from config.councils import Binding, RosterEntry
 from tests.databases import BACKENDS, open_store, pg_schema
 
@@ -30,6 +33,16 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 async def test_schema_is_migrated_to_head(store: Store) -> None:
     assert await current(store.database.engine) == head()
     assert await store.database.upgrade() == head()  # a second start is a no-op
+
+
+async def test_models_and_migrations_agree(store: Store) -> None:
+    """A model changed without a migration would only break on someone's live database; catch it here."""
+
+    def differences(connection: Connection) -> list[object]:
+        return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+
+    async with store.database.engine.connect() as connection:
+        assert await connection.run_sync(differences) == []
 
 
 async def test_one_person_many_platforms(store: Store) -> None:
