@@ -40,7 +40,12 @@ def blocks_for(answer: Answer, member: Member | None) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
-async def answer(turn: Turn, question: str) -> list[Reply]:
+WITHHELD = "(not kept: the question may describe a concern)"
+
+
+async def answer(turn: Turn, question: str, *, keep_question: bool = True) -> list[Reply]:
+    """``keep_question=False`` for a message that may describe a concern: the Clerk's feedback list then shows
+    the clauses cited and the rating, not the words."""
     council = turn.council
     assert council is not None
     role = _asker_role(turn.member, council)
@@ -48,7 +53,8 @@ async def answer(turn: Turn, question: str) -> list[Reply]:
                                     role=RETRIEVAL_ROLE[role] if role else None)
     member = turn.member if role else None
     clause_ids = [q.clause_id for q in asked.answer.quotes]
-    answer_id = await turn.store.feedback.record_answer(council, question.strip(), clause_ids)
+    kept = question.strip() if keep_question else WITHHELD
+    answer_id = await turn.store.feedback.record_answer(council, kept, clause_ids)
     meta = {"kind": "answer", "council": council, "abstained": str(asked.answer.abstained).lower(),
             "answer_id": answer_id, "clauses": " ".join(clause_ids)}
     return [Reply(blocks_for(asked.answer, member), feedback.buttons(answer_id), meta=meta)]

@@ -135,7 +135,7 @@ class Dialogue:
         if intent.wants_to_report(text):
             replies = intent.offer(turn)
             if intent.is_question(text) and turn.council is not None:
-                replies = await answering.answer(turn, text) + replies
+                replies = await answering.answer(turn, text, keep_question=False) + replies
             return replies
         if turn.council is None:
             return await council_choice.ask(turn, pending=text)

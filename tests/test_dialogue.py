@@ -198,10 +198,14 @@ async def test_grievance_in_a_group_is_offered_privately(chat: MemoryAdapter, st
     assert kinds(pressed) == ["flow_unavailable"] and "Town Clerk" in said(pressed)
 
 
-async def test_question_about_concerns_is_answered_and_the_flow_offered(chat: MemoryAdapter) -> None:
+async def test_question_about_concerns_is_answered_offered_the_flow_and_not_kept(chat: MemoryAdapter,
+                                                                                 store: Store) -> None:
     await chat.push("/council wendlebury")
-    replies = await chat.push("how do I report a concern about an officer?")
+    replies = await chat.push("how do I report a concern about Cllr Smith shouting at me?")
     assert kinds(replies) == ["answer", "offer"]
+    await chat.press(replies[0], "Helpful")
+    rated = await store.feedback.rated("wendlebury")
+    assert len(rated) == 1 and "Smith" not in rated[0].question
 
 
 class NoteFlow:
