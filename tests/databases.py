@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.store import Store
 
 BACKENDS = ["sqlite", "postgresql"]
-PG_URLS = [os.environ.get("PROTOCOL_BOT_TEST_POSTGRES_URL", ""),
-           "postgresql+asyncpg://postgres@127.0.0.1:5432/test", "postgresql+asyncpg://root@127.0.0.1:5432/test"]
+PG_URLS = ([os.environ["PROTOCOL_BOT_TEST_POSTGRES_URL"]] if os.environ.get("PROTOCOL_BOT_TEST_POSTGRES_URL") else
+           ["postgresql+asyncpg://postgres@127.0.0.1:5432/test", "postgresql+asyncpg://root@127.0.0.1:5432/test"])
+"""``PROTOCOL_BOT_TEST_POSTGRES_URL`` points the tests at another server (and only there)."""
 _reachable: dict[str, str | None] = {}
 
 
@@ -30,7 +31,7 @@ async def postgres_url() -> str:
     if "url" not in _reachable:
         _reachable["url"] = None
         reasons = []
-        for url in filter(None, PG_URLS):
+        for url in PG_URLS:
             engine = create_async_engine(url)
             try:
                 async with engine.connect() as connection:
