@@ -1,0 +1,1 @@
+"""Confidential cases: reports and grievances, encrypted at rest and delivered only to their recipients."""
