@@ -2,7 +2,7 @@
 
 The only module that imports onnxruntime (and torch, for the export). Importing sentence-transformers costs
 ~8 s and PyTorch ~20 ms per question on this hardware; onnxruntime + tokenizers load in ~0.4 s and answer in
-~6-12 ms. Documents are still embedded by sentence-transformers at index time, so the export is made then,
+~10 ms. Documents are still embedded by sentence-transformers at index time, so the export is made then,
 from the very model that embedded them, with its mean pooling and normalisation inside the graph: both paths
 give the same vectors (cosine >= 0.9999, checked by ``tests/test_onnx_query.py``), which is why this
 embedder carries the sentence-transformers model's name and indexes stay compatible.
@@ -169,11 +169,15 @@ def _tokenizer(max_seq_length: int) -> Tokenizer:
 
 
 def query_threads() -> int:
-    """Two threads when the machine has them: a single question is too small to gain from more."""
+    """One thread unless ``PROTOCOL_BOT_ONNX_THREADS`` says otherwise.
+
+    Measured on the 2-core machine with other work running: one thread answered in 11-12 ms (p95 16-18 ms)
+    every time; two were faster when the machine was idle (7 ms) but twice as slow at p95 (35-49 ms) when a
+    core was busy, as each operator waits for its slower half. A server answering several people at once
+    wants one thread per question anyway.
+    """
     configured = os.environ.get(THREADS_VARIABLE, "").strip()
-    if configured.isdigit() and int(configured) > 0:
-        return int(configured)
-    return max(1, min(2, os.cpu_count() or 1))
+    return int(configured) if configured.isdigit() and int(configured) > 0 else 1
 
 
 class OnnxQueryEmbedder:
