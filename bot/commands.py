@@ -55,7 +55,7 @@ def parse(text: str) -> tuple[str, str] | None:
 
 
 async def _help(turn: Turn, _args: str) -> list[Reply]:
-    table: CommandTable = turn.services.extras["commands"]
+    table = turn.services.commands
     lines = ["Ask anything about your council's Member/Officer protocol, e.g. \"can I instruct the deputy clerk?\".",
              "Commands:"]
     lines += [f"  /{c.name}{' ' + c.usage if c.usage else ''} - {c.help}" for c in table.all()]

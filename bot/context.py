@@ -7,7 +7,7 @@ be added without reaching into the dispatcher.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.messages import Incoming, Reply, Target, Visibility, say
 from bot.people import Member
@@ -15,12 +15,16 @@ from bot.qa import QaService
 from bot.store import Conversation, Store
 from config.councils import CouncilProfile
 
+if TYPE_CHECKING:
+    from bot.commands import CommandTable
+
 
 @dataclass
 class Services:
     qa: QaService
     store: Store
     councils: list[str]
+    commands: CommandTable
     extras: dict[str, Any] = field(default_factory=dict)
     """Room for later features (routing, cases, broadcasts) without widening every signature."""
 

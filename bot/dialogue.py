@@ -52,8 +52,7 @@ class Dialogue:
             council_choice.ACTION: self._choose_council, feedback.ACTION: feedback.on_press,
             intent.START: self._start_flow, intent.DISMISS: self._dismiss_offer,
         }
-        self.services = Services(qa=qa, store=store, councils=sorted(qa.library.sources()),
-                                 extras={"commands": self.commands})
+        self.services = Services(qa=qa, store=store, councils=sorted(qa.library.sources()), commands=self.commands)
         middleware: list[Middleware] = [ignore_bots, size_limit(max_chars), rate_limit or RateLimit(),
                                         dedupe(store)]
         self._run = chain(middleware, self._dispatch)
