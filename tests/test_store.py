@@ -150,3 +150,12 @@ async def test_two_postgres_workers_race_one_conversation_exactly_one_wins() -> 
         finally:
             for worker in workers:
                 await worker.close()
+
+
+@pytest.mark.parametrize("url", ["mysql://bot:s3cret@db/protocol", "not a url with s3cret"])
+def test_unsupported_database_url_is_refused_without_echoing_a_password(url: str,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROTOCOL_BOT_DATABASE_URL", url)
+    with pytest.raises(StoreUnavailable, match="PROTOCOL_BOT_DATABASE_URL") as caught:
+        asyncio.run(Store.open())
+    assert "s3cret" not in str(caught.value)

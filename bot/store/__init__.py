@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.people import Member
 from bot.store.audit import Audit
 from bot.store.bindings import Bindings, find_council
 from bot.store.conversations import Conversation, Conversations, find_conversation
-from bot.store.database import Database, database_url
+from bot.store.database import Database, database_url, shown
 from bot.store.errors import ConcurrentUpdate, StoreError, StoreUnavailable
 from bot.store.feedback import Feedback, FeedbackItem
 from bot.store.inbox import Inbox
@@ -37,7 +38,12 @@ class Store:
     @classmethod
     async def open(cls, url: URL | str | None = None, *, data_dir: Path | None = None,
                    schema: str | None = None, upgrade: bool = True) -> Store:
-        database = Database(url or database_url(data_dir), schema=schema)
+        target = url or database_url(data_dir)
+        try:
+            database = Database(target, schema=schema)
+        except (OSError, ArgumentError) as exc:
+            shown_target = shown(make_url(target)) if isinstance(target, str) else shown(target)
+            raise StoreUnavailable(f"Cannot open the database at {shown_target}: {exc}") from exc
         try:
             if upgrade:
                 await database.upgrade()

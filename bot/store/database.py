@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.store.errors import StoreUnavailable
@@ -27,7 +27,10 @@ def database_url(data_dir: Path | None = None) -> URL:
     if not raw:
         folder = data_dir or home()
         return make_url(f"sqlite+aiosqlite:///{folder / DB_FILE}")
-    url = make_url(raw)
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:  # the text may hold a password: do not echo it
+        raise StoreUnavailable(f"{DATABASE_ENV} is not a database URL (postgresql://... or sqlite:///...)") from exc
     if url.drivername in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
         url = url.set(drivername="postgresql+asyncpg")
     elif url.drivername in ("sqlite", "sqlite+pysqlite"):
@@ -64,6 +67,8 @@ class Database:
     def __init__(self, url: URL | str, *, schema: str | None = None, pool_size: int = 10) -> None:
         self.url = make_url(url) if isinstance(url, str) else url
         self.schema = schema
+        if self.url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise StoreUnavailable(f"{DATABASE_ENV} must be a postgresql:// or sqlite:// URL, not {self.shown_url}")
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             if self.url.database and self.url.database != ":memory:":
