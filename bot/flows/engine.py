@@ -1,0 +1,356 @@
+"""Runs a ``FlowDefinition`` one message at a time, keeping its place in the conversation state.
+
+The state is ``{"step", "answers", "history", "updated", "sealed"}``: plain answers are choice values
+(``councillor``, ``bullying``); free text marked ``sensitive`` is sealed with the case key before it is
+written, so an unfinished report is as unreadable in the database as a submitted one. Typed replies
+("back", "cancel", "start over", a choice's number or words) work as well as buttons, so the terminal
+and platforms without buttons need nothing special.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.cases.keys import MasterKey
+from bot.cases.sealing import Sealed, seal, unseal
+from bot.context import Turn
+from bot.flows.definition import END, Choice, FlowDefinition, Step
+from bot.messages import Action, Button, Reply, Visibility, say
+
+ANSWER = "flow.answer"
+"""Button action: ``<flow>:<step>:<value>`` (short enough for Telegram's 64-byte callback data)."""
+NAVIGATE = "flow.nav"
+BEGIN = "flow.begin"
+BACK_WORDS = frozenset({"back", "go back", "previous"})
+CANCEL_WORDS = frozenset({"cancel", "stop", "quit", "exit"})
+RESTART_WORDS = frozenset({"start over", "restart", "start again"})
+SKIP_WORDS = frozenset({"skip", "none", "no details", "-"})
+SEND_WORDS = frozenset({"send", "yes", "submit", "confirm"})
+
+
+@dataclass
+class FlowRun:
+    """What an action step sees: the turn, the answers so far, and a way to read sealed answers."""
+
+    turn: Turn
+    flow: FlowDefinition
+    answers: dict[str, str]
+    opened: dict[str, str] = field(default_factory=dict)
+    """Sensitive answers, unsealed for this message only (never written back in the clear)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    replies: list[Reply]
+    next: str | None = None
+    """Override the following step (``end`` stops the flow, e.g. when the protocol names no route)."""
+    answers: dict[str, str] = field(default_factory=dict)
+
+
+FlowAction = Callable[[FlowRun], Awaitable[ActionResult]]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _encode(sealed: Sealed) -> dict[str, str]:
+    return {"key_id": sealed.key_id, "wrapped": base64.b64encode(sealed.wrapped_key).decode(),
+            "ciphertext": base64.b64encode(sealed.ciphertext).decode()}
+
+
+def _decode(data: dict[str, str]) -> Sealed:
+    return Sealed(data["key_id"], base64.b64decode(data["wrapped"]), base64.b64decode(data["ciphertext"]))
+
+
+def _words(text: str) -> str:
+    return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).strip()
+
+
+class YamlFlow:
+    """A ``bot.flowhooks.FlowHandler`` for one flow definition."""
+
+    def __init__(self, definition: FlowDefinition, actions: dict[str, FlowAction],
+                 master_key: Callable[[], MasterKey]) -> None:
+        self.definition = definition
+        self.name = definition.name
+        self.title = definition.title
+        self._actions = actions
+        self._master_key = master_key
+
+    # -- entry points -------------------------------------------------------------------------------
+    async def start(self, turn: Turn) -> list[Reply]:
+        if self.definition.dm_only and not turn.in_private:
+            button = Button(f"Start: {self.title}", Action(BEGIN, f"{self.name}:{turn.council or ''}"))
+            return [turn.privately(f"{self.title}: let's do this here, in private.", buttons=(button,),
+                                   kind="flow_moved"),
+                    say("I've sent you a private message.", visibility=Visibility.EPHEMERAL, kind="flow_moved_note")]
+        refusal = self._refused(turn)
+        if refusal:
+            return [say(refusal, kind="flow_refused")]
+        await turn.audit("flow.started", ref=self.name)
+        state = {"step": self.definition.steps[0].id, "answers": {}, "history": [], "sealed": {},
+                 "council": turn.council or "", "updated": _now().isoformat()}
+        intro = [say(self.definition.intro, kind="flow_intro")] if self.definition.intro else []
+        return intro + await self._enter(turn, state)
+
+    async def step(self, turn: Turn) -> list[Reply] | None:
+        """A typed message while the flow is active; ``None`` hands it back to the dialogue (a question)."""
+        state = dict(turn.conversation.state)
+        if self._expired(state):
+            return await self._expire(turn)
+        text = turn.incoming.text.strip()
+        words = _words(text)
+        if words in CANCEL_WORDS:
+            return await self.cancel(turn)
+        if words in BACK_WORDS:
+            return await self._back(turn, state)
+        if words in RESTART_WORDS:
+            return await self._restart(turn)
+        step = self.definition.step(state["step"])
+        if step.kind == "text":
+            return await self._text(turn, state, step, text)
+        if step.kind == "choice":
+            choice = self._match(step, state, text)
+            return None if choice is None else await self._choose(turn, state, step, choice)
+        if step.kind == "confirm":
+            if words in SEND_WORDS:
+                return await self._advance(turn, state, step, None)
+            return None
+        return None
+
+    async def press(self, turn: Turn, value: str) -> list[Reply]:
+        """A button: ``<step>:<value>`` answers a step; a stale button (an earlier step) is refused."""
+        state = dict(turn.conversation.state)
+        if turn.conversation.flow != self.name or not state:
+            return [say(f"That {self.title.lower()} is no longer open. Start again with /{self.command}.",
+                        kind="flow_stale")]
+        if self._expired(state):
+            return await self._expire(turn)
+        step_id, _, answer = value.partition(":")
+        if step_id != state["step"]:
+            return [say("That button belongs to an earlier question; please use the latest one.",
+                        kind="flow_stale")]
+        step = self.definition.step(step_id)
+        if step.kind == "confirm":
+            return await self._advance(turn, state, step, None)
+        if step.kind == "text" and answer == "skip" and step.optional:
+            return await self._text(turn, state, step, "skip")
+        choice = next((c for c in self._choices(step, state) if c.value == answer), None)
+        if choice is None:
+            return [say("That choice isn't available any more; please pick again.", kind="flow_stale")]
+        return await self._choose(turn, state, step, choice)
+
+    async def navigate(self, turn: Turn, where: str) -> list[Reply]:
+        state = dict(turn.conversation.state)
+        if turn.conversation.flow != self.name or not state:
+            return [say("There is nothing to go back to.", kind="flow_stale")]
+        if where == "cancel":
+            return await self.cancel(turn)
+        if where == "restart":
+            return await self._restart(turn)
+        return await self._back(turn, state)
+
+    async def reprompt(self, turn: Turn) -> list[Reply]:
+        """Ask the current step again (after answering a question typed mid-flow)."""
+        state = dict(turn.conversation.state)
+        if turn.conversation.flow != self.name or not state:
+            return []
+        return self._ask(turn, self.definition.step(state["step"]), state)
+
+    async def cancel(self, turn: Turn) -> list[Reply]:
+        await turn.save(flow=None, state={})
+        await turn.audit("flow.cancelled", ref=self.name)
+        return [say(f"Cancelled: nothing was sent, and what you typed for this {self.title.lower()} has been "
+                    "deleted.", kind="flow_cancelled")]
+
+    @property
+    def command(self) -> str:
+        return "report" if self.name == "concern" else self.name
+
+    # -- moving between steps -----------------------------------------------------------------------
+    def _refused(self, turn: Turn) -> str | None:
+        audience = self.definition.audience
+        if not audience or turn.member is None:
+            return None
+        if set(turn.member.roles) & set(audience):
+            return None
+        return (f"{self.title} is for officers and staff. If you are a councillor with a concern, "
+                "use /report instead.")
+
+    def _expired(self, state: dict[str, Any]) -> bool:
+        updated = state.get("updated")
+        if not updated:
+            return False
+        age = _now() - datetime.fromisoformat(str(updated))
+        return age > timedelta(hours=self.definition.timeout_hours)
+
+    async def _expire(self, turn: Turn) -> list[Reply]:
+        await turn.save(flow=None, state={})
+        await turn.audit("flow.expired", ref=self.name)
+        hours = self.definition.timeout_hours
+        return [say(f"Your {self.title.lower()} was left unfinished for more than {hours:g} hours, so I have "
+                    f"closed it and deleted what you typed; nothing was sent. Start again with /{self.command} "
+                    "whenever you are ready.", kind="flow_expired")]
+
+    async def _restart(self, turn: Turn) -> list[Reply]:
+        await turn.save(flow=self.name, state={})
+        return await self.start(turn)
+
+    async def _back(self, turn: Turn, state: dict[str, Any]) -> list[Reply]:
+        history = list(state.get("history", []))
+        while history:
+            previous = history.pop()
+            if self.definition.step(previous).kind != "action":
+                state = {**state, "step": previous, "history": history}
+                return await self._save_and_ask(turn, state)
+        current = self.definition.step(state["step"])
+        return [say("This is the first question.", kind="flow_nav"), *self._ask(turn, current, state)]
+
+    async def _choose(self, turn: Turn, state: dict[str, Any], step: Step, choice: Choice) -> list[Reply]:
+        assert step.field is not None
+        state = {**state, "answers": {**state.get("answers", {}), step.field: choice.value}}
+        return await self._advance(turn, state, step, choice.next)
+
+    async def _text(self, turn: Turn, state: dict[str, Any], step: Step, text: str) -> list[Reply]:
+        assert step.field is not None
+        if not text:
+            return self._ask(turn, step, state)
+        if len(text) > step.max_chars:
+            return [say(f"That is {len(text):,} characters; please keep it under {step.max_chars:,} (you can send "
+                        "more detail later with your receipt code).", kind="flow_too_long")]
+        skipped = _words(text) in SKIP_WORDS
+        if skipped and not step.optional:
+            return [say("I need an answer to this one (or type cancel to stop).", kind="flow_required")]
+        answers = dict(state.get("answers", {}))
+        sealed = dict(state.get("sealed", {}))
+        sealed.pop(step.field, None)
+        answers.pop(step.field, None)
+        if skipped:
+            answers[step.field] = ""
+        elif step.sensitive:
+            reference = f"draft:{turn.conversation.id}:{step.field}"
+            sealed[step.field] = _encode(seal(self._master_key(), reference, text))
+        else:
+            answers[step.field] = text
+        return await self._advance(turn, {**state, "answers": answers, "sealed": sealed}, step, None)
+
+    async def _advance(self, turn: Turn, state: dict[str, Any], step: Step, chosen_next: str | None
+                       ) -> list[Reply]:
+        state = {**state, "history": [*state.get("history", []), step.id]}
+        return await self._run_from(turn, state, chosen_next or self.definition.after(step))
+
+    async def _enter(self, turn: Turn, state: dict[str, Any]) -> list[Reply]:
+        return await self._run_from(turn, state, self.definition.steps[0].id)
+
+    async def _run_from(self, turn: Turn, state: dict[str, Any], target: str) -> list[Reply]:
+        """Run action steps and skip steps that don't apply until a question needs an answer, or the end."""
+        replies: list[Reply] = []
+        while target != END:
+            step = self.definition.step(target)
+            if step.when and not self._applies(step.when, state):
+                target = self.definition.after(step)
+                continue
+            if step.kind != "action":
+                return replies + await self._save_and_ask(turn, {**state, "step": target})
+            run = FlowRun(turn, self.definition, dict(state.get("answers", {})), self._open_all(turn, state))
+            result = await self._actions[step.action or ""](run)
+            replies += result.replies
+            state = {**state, "answers": {**state.get("answers", {}), **result.answers},
+                     "history": [*state.get("history", []), step.id]}
+            target = result.next or self.definition.after(step)
+        await turn.save(flow=None, state={})
+        await turn.audit("flow.finished", ref=self.name)
+        return replies
+
+    async def _save_and_ask(self, turn: Turn, state: dict[str, Any]) -> list[Reply]:
+        state = {**state, "updated": _now().isoformat()}
+        step = self.definition.step(state["step"])
+        if step.prefill == "member_role" and step.field and step.field not in state.get("answers", {}):
+            prefilled = self._prefill(turn, step)
+            if prefilled is not None:
+                state = {**state, "answers": {**state.get("answers", {}), step.field: prefilled}}
+        await turn.save(flow=self.name, state=state)
+        return self._ask(turn, step, state)
+
+    # -- presenting a step --------------------------------------------------------------------------
+    def _ask(self, turn: Turn, step: Step, state: dict[str, Any]) -> list[Reply]:
+        nav: tuple[Button, ...] = (Button("Back", Action(NAVIGATE, f"{self.name}:back")),
+                                   Button("Cancel", Action(NAVIGATE, f"{self.name}:cancel")))
+        if not state.get("history"):
+            nav = nav[1:]
+        if step.kind == "choice":
+            choices = self._choices(step, state)
+            prompt = step.prompt
+            current = state.get("answers", {}).get(step.field or "")
+            if current and step.prefill:
+                label = next((c.label for c in choices if c.value == current), current)
+                prompt = f"{prompt} (From the roster: {label}. Choose again if that's not right.)"
+            lines = [prompt] + [f"{i}. {c.label}" for i, c in enumerate(choices, 1)]
+            buttons = tuple(Button(c.label, Action(ANSWER, f"{self.name}:{step.id}:{c.value}")) for c in choices)
+            return [turn.privately("\n".join(lines), buttons=buttons + nav, kind="flow_step")]
+        if step.kind == "text":
+            skip = (Button("Skip", Action(ANSWER, f"{self.name}:{step.id}:skip")),) if step.optional else ()
+            return [turn.privately(step.prompt, buttons=skip + nav, kind="flow_step")]
+        summary = self._summary(turn, state)
+        send = Button("Send", Action(ANSWER, f"{self.name}:{step.id}:send"))
+        return [turn.privately(f"{step.prompt}\n\n{summary}\n\nType send, back or cancel.",
+                               buttons=(send, *nav), kind="flow_confirm")]
+
+    def _summary(self, turn: Turn, state: dict[str, Any]) -> str:
+        opened = self._open_all(turn, state)
+        lines: list[str] = []
+        for step in self.definition.steps:
+            if step.field is None or step.kind not in ("choice", "text"):
+                continue
+            if step.field in opened:
+                value = opened[step.field]
+            else:
+                raw = state.get("answers", {}).get(step.field)
+                if raw is None:
+                    continue
+                value = next((c.label for c in step.choices if c.value == raw), raw) or "(none)"
+            lines.append(f"- {step.prompt.split('?')[0].rstrip('.')}: {value}")
+        return "\n".join(lines)
+
+    def _choices(self, step: Step, state: dict[str, Any]) -> list[Choice]:
+        return [c for c in step.choices if not c.when or self._applies(c.when, state)]
+
+    def _match(self, step: Step, state: dict[str, Any], text: str) -> Choice | None:
+        choices = self._choices(step, state)
+        words = _words(text)
+        if words.isdigit() and 1 <= int(words) <= len(choices):
+            return choices[int(words) - 1]
+        for choice in choices:
+            if words in (_words(choice.label), _words(choice.value).replace("_", " ")):
+                return choice
+        return None
+
+    @staticmethod
+    def _applies(when: dict[str, list[str]], state: dict[str, Any]) -> bool:
+        answers = state.get("answers", {})
+        return all(answers.get(name) in allowed for name, allowed in when.items())
+
+    def _prefill(self, turn: Turn, step: Step) -> str | None:
+        if turn.member is None:
+            return None
+        values = {c.value for c in step.choices}
+        for role in turn.member.roles:
+            mapped = {"deputy clerk": "officer", "rfo": "officer", "chair": "councillor", "vice-chair": "councillor",
+                      "committee chair": "councillor"}.get(role, role)
+            if mapped in values:
+                return mapped
+        return None
+
+    def _open_all(self, turn: Turn, state: dict[str, Any]) -> dict[str, str]:
+        sealed = state.get("sealed", {})
+        if not sealed:
+            return {}
+        key = self._master_key()
+        return {name: unseal(key, f"draft:{turn.conversation.id}:{name}", _decode(data))
+                for name, data in sealed.items()}
