@@ -6,6 +6,7 @@ council is known, so nobody has to type it twice.
 
 from __future__ import annotations
 
+from bot import answering
 from bot.context import Turn
 from bot.messages import Action, Button, Reply, say
 
@@ -41,8 +42,6 @@ def match(turn: Turn, text: str) -> str | None:
 
 async def choose(turn: Turn, council: str) -> list[Reply]:
     """Remember the choice for this chat; refuse to override a binding the council configured."""
-    from bot import answering
-
     if council not in turn.services.councils:
         return [which_council(turn)]
     incoming = turn.incoming

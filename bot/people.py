@@ -32,7 +32,7 @@ RETRIEVAL_ROLE = {
 """Our roles -> the roles retrieval knows how to phrase a query for."""
 
 _ROLE_WORDS = {
-    "councillor": r"councillors?|members?",
+    "councillor": r"councillors?|cllrs?|members?(?! of (?:staff|the public))",
     "chair": r"chair(?:man|woman|person)?s?",
     "vice-chair": r"vice[- ]chair(?:man|woman|person)?",
     "committee chair": r"(?:committee )?chair(?:man|woman|person)?s?",

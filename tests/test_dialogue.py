@@ -16,6 +16,7 @@ from bot.dialogue import TRY_AGAIN, Dialogue
 from bot.flowhooks import FlowRegistry
 from bot.messages import Reply, Text, Visibility, say
 from bot.middleware import RateLimit
+from bot.people import Member, can, role_in_text
 from bot.qa import QaService
 from bot.roster import parse_role_command
 from bot.store import Store
@@ -290,3 +291,24 @@ async def test_workers_starting_together_migrate_and_sync_the_roster_once(qa: Qa
         finally:
             for store in stores:
                 await store.close()
+
+
+@pytest.mark.parametrize(("clause", "expected"), [
+    ("A Member must not instruct staff.", "councillor"),
+    ("Councillors should respect impartiality.", "councillor"),
+    ("Members of staff report to the Clerk.", None),
+    ("Members of the public may attend.", None),
+])
+def test_role_header_only_where_the_clause_speaks_of_the_role(clause: str, expected: str | None) -> None:
+    councillor = Member(1, "wendlebury", "Cllr Ruth Okafor", ("councillor",))
+    assert role_in_text(councillor, clause) == expected
+
+
+def test_only_the_clerk_administers_unless_the_profile_trusts_the_deputy() -> None:
+    clerk = Member(1, "wendlebury", "A", ("clerk",))
+    deputy = Member(2, "wendlebury", "B", ("deputy clerk",))
+    chair = Member(3, "wendlebury", "C", ("councillor", "chair"))
+    for action in ("roles", "publish", "broadcast"):
+        assert can(clerk, action) and not can(deputy, action) and not can(chair, action) and not can(None, action)
+        assert can(deputy, action, deputy_clerk_administers=True)
+    assert can(chair, "roster") and not can(clerk, "launch missiles")
