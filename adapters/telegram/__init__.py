@@ -1,0 +1,11 @@
+"""Telegram: python-telegram-bot's ``Application`` over ``Dialogue.handle``, by long polling or webhook.
+
+    translate.py  Message / CallbackQuery -> Incoming (is a group message for us? deep links)
+    bridge.py     the handlers: ask the dialogue, answer presses, the error handler, the command menu
+    delivery.py   where each reply goes; the content-free pointer a group sees for private replies
+    render.py     Reply -> escaped HTML, split on clause boundaries under 4,096 characters
+    keyboards.py  Button <-> inline keyboard and 64-byte callback data
+    retry.py      flood control (429 retry_after) waited out, network errors retried with backoff
+    app.py        the Application, pointed at any Bot API server
+    runner.py     protocol-bot serve --telegram [--webhook URL]
+"""

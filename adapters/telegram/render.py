@@ -1,0 +1,89 @@
+"""A ``Reply`` as Telegram HTML: text escaped, quoted clauses as blockquotes with the citation beneath.
+
+Telegram refuses a message over 4,096 characters, so a long reply becomes several messages split between
+blocks (a clause is never cut in two unless it alone is too long, and then at a line or word boundary,
+each part a well-formed blockquote). Everything a person or a document supplied goes through
+``html.escape``: nothing typed can open a tag, break the formatting or forge a link.
+"""
+
+from __future__ import annotations
+
+import html
+
+from bot.messages import Block, QuoteBlock, Reply
+
+LIMIT = 4096
+"""Telegram's limit on one message's text (counted in UTF-16 code units)."""
+SEPARATOR = "\n\n"
+
+
+def length(text: str) -> int:
+    """Telegram counts UTF-16 code units: an emoji is two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def render_block(block: Block) -> str:
+    if isinstance(block, QuoteBlock):
+        return f"<blockquote>{html.escape(block.text)}</blockquote>\n<i>{html.escape(block.citation)}</i>"
+    return html.escape(block.text)
+
+
+def render(reply: Reply, *, limit: int = LIMIT) -> list[str]:
+    """The reply as one or more HTML messages, each within ``limit``, split on block boundaries."""
+    pieces = [piece for block in reply.blocks for piece in _fit(block, limit)]
+    messages: list[str] = []
+    current = ""
+    for piece in pieces:
+        joined = f"{current}{SEPARATOR}{piece}" if current else piece
+        if length(joined) <= limit:
+            current = joined
+        else:
+            messages.append(current)
+            current = piece
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _fit(block: Block, limit: int) -> list[str]:
+    """One rendered block, or, when it alone exceeds ``limit``, the same block cut into parts that fit."""
+    rendered = render_block(block)
+    if length(rendered) <= limit:
+        return [rendered]
+    overhead = length(rendered) - length(html.escape(block.text))
+    budget = max(1, limit - overhead)
+    parts = _split_text(block.text, budget)
+    if isinstance(block, QuoteBlock):
+        rendered_parts = [f"<blockquote>{html.escape(part)}</blockquote>" for part in parts]
+        rendered_parts[-1] += f"\n<i>{html.escape(block.citation)}</i>"
+        return rendered_parts
+    return [html.escape(part) for part in parts]
+
+
+def _split_text(text: str, budget: int) -> list[str]:
+    """Cut raw text (before escaping, so no entity is ever cut) at newlines, else spaces, else anywhere."""
+    parts: list[str] = []
+    rest = text
+    while length(html.escape(rest)) > budget:
+        cut = _cut_point(rest, budget)
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def _cut_point(text: str, budget: int) -> int:
+    """The longest prefix whose escaped form fits, pulled back to the last newline or space in it."""
+    low, high = 1, len(text)
+    while low < high:  # binary search on the escaped length, which only grows with the prefix
+        middle = (low + high + 1) // 2
+        if length(html.escape(text[:middle])) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    for boundary in ("\n", " "):
+        at = text.rfind(boundary, 0, low)
+        if at > low // 2:
+            return at + 1
+    return low

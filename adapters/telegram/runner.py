@@ -1,0 +1,136 @@
+"""``protocol-bot serve --telegram [--webhook URL]``: long polling by default, a webhook for several workers.
+
+Tokens come from the environment only (``TELEGRAM_BOT_TOKEN``; ``TELEGRAM_WEBHOOK_SECRET`` in webhook
+mode, which Telegram sends back in ``X-Telegram-Bot-Api-Secret-Token`` and python-telegram-bot's webhook
+server checks, refusing any post without it). A missing one is a clear message and exit code 2, before
+anything is loaded. The event loop is ours (``async with app``), so the store, the dialogue and the
+application share it and close in order on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import signal
+import sys
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from telegram.error import InvalidToken, TelegramError
+
+from adapters.cli.runtime import make_service
+from adapters.cli.serve import ServeOptions
+from adapters.telegram.app import announce, build_application
+from adapters.telegram.bridge import ALLOWED_UPDATES
+from bot.dialogue import Dialogue
+from bot.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
+API_URL_ENV = "PROTOCOL_BOT_TELEGRAM_API_URL"
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+"""What Telegram accepts as a webhook secret token."""
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str
+    api_url: str | None
+    webhook: str | None
+    secret: str | None
+    host: str
+    port: int
+
+    @property
+    def url_path(self) -> str:
+        """The path the webhook server listens on: the path of the public URL (a proxy forwards it)."""
+        return urlparse(self.webhook or "").path.strip("/")
+
+
+def settings(options: ServeOptions, environ: dict[str, str] | os._Environ[str] = os.environ) -> Settings:
+    token = environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise ConfigError(f"Set {TOKEN_ENV} to the token BotFather gave you (tokens are read from the "
+                          "environment only).")
+    secret: str | None = None
+    if options.webhook:
+        parsed = urlparse(options.webhook)
+        if parsed.scheme != "https" or not parsed.netloc:
+            raise ConfigError(f"--webhook must be a public https:// URL, not {options.webhook!r}.")
+        secret = environ.get(SECRET_ENV, "").strip()
+        if not _SECRET.match(secret):
+            raise ConfigError(f"Webhook mode needs {SECRET_ENV}: 1-256 characters of A-Z, a-z, 0-9, _ and -. "
+                              "Telegram sends it with every update and updates without it are refused.")
+    return Settings(token=token, api_url=environ.get(API_URL_ENV) or None, webhook=options.webhook,
+                    secret=secret, host=options.host, port=options.port)
+
+
+def run(options: ServeOptions) -> int:
+    try:
+        chosen = settings(options)
+    except ConfigError as error:
+        print(f"protocol-bot serve --telegram: {error}", file=sys.stderr)
+        return 2
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token in the URL
+    try:
+        return asyncio.run(serve(chosen))
+    except InvalidToken:
+        print(f"protocol-bot serve --telegram: Telegram refused the token in {TOKEN_ENV}.", file=sys.stderr)
+        return 2
+    except (StoreError, TelegramError) as error:
+        print(f"protocol-bot serve --telegram: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+async def serve(chosen: Settings) -> int:
+    service = make_service(verbose=True)
+    await asyncio.to_thread(service.library.load_all)  # build or load every index before the first question
+    store = await Store.open()
+    try:
+        dialogue = Dialogue(service, store)
+        await dialogue.start()
+        app = build_application(dialogue, chosen.token, base_url=chosen.api_url)
+        async with app:
+            await announce(app)
+            await app.start()
+            updater = app.updater
+            assert updater is not None  # built with one
+            if chosen.webhook:
+                await updater.start_webhook(listen=chosen.host, port=chosen.port, url_path=chosen.url_path,
+                                            webhook_url=chosen.webhook, secret_token=chosen.secret,
+                                            allowed_updates=list(ALLOWED_UPDATES))
+                mode = f"webhook {chosen.webhook} (listening on {chosen.host}:{chosen.port}/{chosen.url_path})"
+            else:
+                await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+                mode = "long polling"
+            print(f"Protocol Bot on Telegram as @{app.bot.username}, {mode}. Ctrl-C stops.", flush=True)
+            await _until_stopped()
+            await updater.stop()
+            await app.stop()
+    finally:
+        await store.close()
+    return 0
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
