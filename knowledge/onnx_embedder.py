@@ -18,6 +18,7 @@ import json
 import os
 import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -91,7 +92,7 @@ def current_export(home: Path) -> ExportManifest | None:
     return manifest
 
 
-def _write_atomically(target: Path, write: Any) -> None:
+def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
     """``write(path)`` fills a temporary file beside ``target``, which is then swapped in whole.
 
     The name is unique per process and thread, so two exports racing each publish a whole file.
@@ -107,8 +108,9 @@ def _write_atomically(target: Path, write: Any) -> None:
 def export_query_model(home: Path, transformer: Any, max_seq_length: int) -> ExportManifest:
     """Export the loaded Hugging Face transformer with pooling and normalisation folded into the graph.
 
-    The TorchScript exporter (``dynamo=False``) traces one example; the axes are declared dynamic so any
-    batch and length up to ``max_seq_length`` runs. Its tracer warnings concern branches on shapes that do
+    The TorchScript exporter (``dynamo=False``) traces one example: a padded pair, so the path traced is the
+    one padded batches take (tests check batches against sentence-transformers); the axes are declared dynamic
+    so any batch and length up to ``max_seq_length`` runs. Its tracer warnings concern branches on shapes that do
     not vary for this model and are silenced (the test suite turns warnings into errors).
     """
     import torch
@@ -137,6 +139,8 @@ def export_query_model(home: Path, transformer: Any, max_seq_length: int) -> Exp
     module = Pooled(transformer).eval()
     dynamic = {name: {0: "batch", 1: "sequence"} for name in INPUTS} | {OUTPUT: {0: "batch"}}
 
+    written: dict[str, Any] = {}
+
     def write(path: Path) -> None:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
@@ -144,12 +148,12 @@ def export_query_model(home: Path, transformer: Any, max_seq_length: int) -> Exp
                 module, tuple(arrays[name] for name in INPUTS), str(path), input_names=list(INPUTS),
                 output_names=[OUTPUT], dynamic_axes=dynamic, opset_version=OPSET, dynamo=False,
             )
+        written.update(digest=_sha256(path), size=path.stat().st_size)  # of this export, before any other lands
 
-    onnx_path = folder / ONNX_FILE
-    _write_atomically(onnx_path, write)
+    _write_atomically(folder / ONNX_FILE, write)
     manifest = ExportManifest(
         source_model=MODEL_NAME, source_version=source_version(), source_digest=_source_digest(),
-        onnx_digest=_sha256(onnx_path), onnx_bytes=onnx_path.stat().st_size, max_seq_length=max_seq_length,
+        onnx_digest=written["digest"], onnx_bytes=written["size"], max_seq_length=max_seq_length,
     )
     text = json.dumps(asdict(manifest), indent=2)
     _write_atomically(folder / MANIFEST_FILE, lambda path: path.write_text(text, encoding="utf-8"))
