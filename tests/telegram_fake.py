@@ -8,6 +8,7 @@ scripted per method (``fail_next``: a 429 with ``parameters.retry_after``, a 502
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
@@ -105,6 +106,8 @@ class FakeTelegram:
             return web.json_response({"ok": False, "error_code": 403,
                                       "description": "Forbidden: bot can't initiate conversation with a user"},
                                      status=403)
+        if method == "getUpdates" and not self.updates:
+            await asyncio.sleep(0.05)  # a long poll with nothing new: do not let the poller spin
         return web.json_response({"ok": True, "result": self._result(method, params)})
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:

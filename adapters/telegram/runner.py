@@ -94,7 +94,8 @@ def run(options: ServeOptions) -> int:
         return 0
 
 
-async def serve(chosen: Settings) -> int:
+async def serve(chosen: Settings, *, stop: asyncio.Event | None = None) -> int:
+    """Serve until SIGINT or SIGTERM (or until ``stop`` is set, for a caller running this in its own loop)."""
     service = make_service(verbose=True)
     await asyncio.to_thread(service.library.load_all)  # build or load every index before the first question
     store = await Store.open()
@@ -116,7 +117,7 @@ async def serve(chosen: Settings) -> int:
                 await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
                 mode = "long polling"
             print(f"Protocol Bot on Telegram as @{app.bot.username}, {mode}. Ctrl-C stops.", flush=True)
-            await _until_stopped()
+            await _until_stopped(stop or asyncio.Event())
             await updater.stop()
             await app.stop()
     finally:
@@ -124,8 +125,7 @@ async def serve(chosen: Settings) -> int:
     return 0
 
 
-async def _until_stopped() -> None:
-    stop = asyncio.Event()
+async def _until_stopped(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
