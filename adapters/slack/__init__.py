@@ -1,0 +1,11 @@
+"""Slack adapter: slack-bolt's ``AsyncApp`` translating Slack events to ``Incoming`` and ``Reply`` to Block Kit.
+
+    events.py    payloads (app_mention, message.im, /protocol, block_actions) -> Incoming + Origin
+    blocks.py    Reply -> Block Kit messages (escaped, split within Slack's limits); buttons replaced by choices
+    delivery.py  where each reply goes: the thread, an ephemeral note, a DM, or the command's response URL
+    app.py       the Bolt listeners, acknowledging first and answering after
+    client.py    the Web API client (configurable base URL, 429 Retry-After and 5xx retries)
+    http.py      /slack/events and /healthz over aiohttp;  runner.py: ``protocol-bot serve --slack``
+
+No business logic lives here: every decision is ``Dialogue.handle``'s.
+"""

@@ -1,0 +1,119 @@
+"""The Bolt app: each listener acknowledges, translates, asks the dialogue, and delivers. Nothing else.
+
+    app_mention (channels)  -> answered in the thread of the question
+    message.im              -> answered in the DM
+    /protocol ...           -> acknowledged at once (Slack allows 3 s), answered through its response URL
+    block_actions           -> the pressed buttons replaced by the choice (chat.update), then the dialogue
+    app_home_opened         -> views.publish: what the bot does, the person's council and role
+
+Bolt verifies request signatures and timestamps (HTTP) and drops the bot's own events. Events are
+acknowledged by Bolt before the listener runs unless ``process_before_response`` (kept for tests and
+function-as-a-service hosts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import events
+from adapters.slack.blocks import ACTION_PREFIX, render
+from adapters.slack.delivery import FAILURES, Delivery
+from bot import home, slash
+from bot.dialogue import Dialogue
+from bot.messages import Incoming, Reply, Text
+
+log = logging.getLogger(__name__)
+COMMAND = "/protocol"
+MAX_HOME_BLOCKS = 100
+HOW_TO_ASK = ("Mention me in a channel and I answer in the thread; send me a direct message; or use "
+              f"{COMMAND} QUESTION. {COMMAND} report or {COMMAND} grievance continues in private, in our DM. "
+              f"{COMMAND} help lists the commands.")
+
+
+class SlackBot:
+    """One Bolt ``AsyncApp`` driving one ``Dialogue``."""
+
+    def __init__(self, dialogue: Dialogue, client: AsyncWebClient, *, signing_secret: str = "",
+                 process_before_response: bool = False, command: str = COMMAND) -> None:
+        self.dialogue = dialogue
+        self.client = client
+        self.delivery = Delivery(client)
+        self.app = AsyncApp(client=client, signing_secret=signing_secret,
+                            process_before_response=process_before_response)
+        self._busy: set[asyncio.Task[Any]] = set()
+        self.app.event("app_mention")(self._on_mention)
+        self.app.event("message")(self._on_message)
+        self.app.event("app_home_opened")(self._on_home)
+        self.app.command(command)(self._on_command)
+        self.app.action(re.compile(rf"^{ACTION_PREFIX}:"))(self._on_action)
+
+    async def settled(self) -> None:
+        """Wait until every message being handled has been answered (graceful shutdown; tests)."""
+        for _ in range(5):  # Bolt starts listeners as tasks after acknowledging: let them begin first
+            await asyncio.sleep(0)
+        while self._busy:
+            await asyncio.gather(*self._busy, return_exceptions=True)
+            await asyncio.sleep(0)
+
+    def _track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None and task not in self._busy:
+            self._busy.add(task)
+            task.add_done_callback(self._busy.discard)
+
+    async def _answer(self, incoming: Incoming, origin: events.Origin) -> None:
+        replies = await self.dialogue.handle(incoming)
+        await self.delivery.deliver(replies, origin)
+
+    async def _on_mention(self, event: Mapping[str, Any], body: Mapping[str, Any], context: AsyncBoltContext) -> None:
+        self._track()
+        if not events.is_person_message(event):
+            return
+        incoming, origin = events.from_message(event, team=body.get("team_id"), bot_user_id=context.bot_user_id)
+        await self._answer(incoming, origin)
+
+    async def _on_message(self, event: Mapping[str, Any], body: Mapping[str, Any], context: AsyncBoltContext) -> None:
+        """Direct messages only: in channels the bot hears only what mentions it (``app_mention``)."""
+        self._track()
+        if event.get("channel_type") != "im" or not events.is_person_message(event):
+            return
+        incoming, origin = events.from_message(event, team=body.get("team_id"), bot_user_id=context.bot_user_id)
+        await self._answer(incoming, origin)
+
+    async def _on_command(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
+        self._track()
+        await ack()
+        text = slash.as_text(str(body.get("text") or ""), self.dialogue.commands)
+        incoming, origin = events.from_command(body, text)
+        await self._answer(incoming, origin)
+
+    async def _on_action(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
+        self._track()
+        await ack()
+        press = events.from_block_actions(body)
+        if press is None:
+            return
+        await self.delivery.take_buttons_off(press)
+        await self._answer(press.incoming, press.origin)
+
+    async def _on_home(self, event: Mapping[str, Any], body: Mapping[str, Any]) -> None:
+        self._track()
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        summary = await home.summary(self.dialogue, platform=events.PLATFORM, user_id=str(event["user"]),
+                                     chat_id=str(event.get("channel") or ""), workspace=body.get("team_id"))
+        summary = Reply((Text(HOW_TO_ASK), *summary.blocks), meta=summary.meta)
+        blocks = [block for message in render(summary) for block in message.blocks][:MAX_HOME_BLOCKS]
+        try:
+            await self.client.views_publish(user_id=str(event["user"]), view={"type": "home", "blocks": blocks})
+        except FAILURES as exc:
+            log.warning("slack: App Home not published: %s", type(exc).__name__)

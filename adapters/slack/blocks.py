@@ -1,0 +1,133 @@
+"""A ``Reply`` as Block Kit: short answer and text as sections, quoted clauses as quotes with their citation
+in a context block, buttons as an actions block; split so no message breaks Slack's limits.
+
+Limits (Slack): a section's text holds 3,000 characters, a message 50 blocks, an actions block 25 elements,
+a button label 75 characters and its value 2,000. Everything the reply says is escaped first (``mrkdwn``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.slack.mrkdwn import escape
+from bot.messages import Action, QuoteBlock, Reply
+
+Block = dict[str, Any]
+
+MAX_TEXT = 3000
+MAX_BLOCKS = 50
+MAX_BUTTONS = 25
+MAX_LABEL = 75
+MAX_VALUE = 2000
+MAX_FALLBACK = 3000
+ACTION_PREFIX = "pb"
+BUTTONS_BLOCK = "pb-buttons"
+
+
+@dataclass(frozen=True, slots=True)
+class SlackMessage:
+    """One Web API message: ``text`` is the notification and screen-reader fallback, ``blocks`` what is shown."""
+
+    text: str
+    blocks: list[Block]
+
+
+def render(reply: Reply) -> list[SlackMessage]:
+    """One reply as one message, or several when it is too long for one."""
+    blocks: list[Block] = []
+    for block in reply.blocks:
+        if isinstance(block, QuoteBlock):
+            blocks += [_section(part) for part in _pack(block.text, quote=True)]
+            blocks.append(_context(escape(block.citation)[:MAX_TEXT]))
+        else:
+            blocks += [_section(part) for part in _pack(block.text)]
+    for start in range(0, len(reply.buttons), MAX_BUTTONS):
+        chunk = reply.buttons[start:start + MAX_BUTTONS]
+        elements = [_button(start + i, b.label, b.action) for i, b in enumerate(chunk)]
+        blocks.append({"type": "actions", "block_id": f"{BUTTONS_BLOCK}-{start // MAX_BUTTONS}", "elements": elements})
+    if not blocks:
+        return []
+    fallback = escape(reply.plain()[:MAX_FALLBACK]) or "Protocol Bot"
+    return [SlackMessage(fallback if i == 0 else "(continued)", blocks[i:i + MAX_BLOCKS])
+            for i in range(0, len(blocks), MAX_BLOCKS)]
+
+
+def action_of(action_id: str, value: str | None) -> Action | None:
+    """The dialogue's action behind a button we rendered; ``None`` for anything else."""
+    prefix, _, rest = action_id.partition(":")
+    _index, _, name = rest.partition(":")
+    if prefix != ACTION_PREFIX or not name:
+        return None
+    return Action(name, value or "")
+
+
+def choice_made(blocks: list[Block], block_id: str | None, label: str) -> list[Block]:
+    """The clicked message with its buttons replaced by the choice, so it cannot be clicked twice."""
+    note = _context(f"\u2713 {escape(label)}")
+    out: list[Block] = []
+    replaced = False
+    for block in blocks:
+        if block.get("type") == "actions" and str(block.get("block_id", "")).startswith(BUTTONS_BLOCK):
+            if not replaced and (block_id is None or block.get("block_id") == block_id):
+                out.append({**note, "block_id": block["block_id"]})
+                replaced = True
+            continue  # other button rows of the same message go too: one choice per message
+        out.append(block)
+    return out if replaced else [*out, note]
+
+
+def _button(index: int, label: str, action: Action) -> Block:
+    if len(action.value) > MAX_VALUE:
+        raise ValueError(f"button value for {action.name!r} is longer than Slack's {MAX_VALUE} characters")
+    return {"type": "button", "text": {"type": "plain_text", "text": label[:MAX_LABEL] or "?", "emoji": True},
+            "action_id": f"{ACTION_PREFIX}:{index}:{action.name}", "value": action.value}
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _pack(text: str, *, quote: bool = False) -> list[str]:
+    """Escaped (and for quotes ``>``-marked) lines packed into pieces of at most ``MAX_TEXT`` characters."""
+    marker = "> " if quote else ""
+    lines = [marker + piece for line in text.split("\n") for piece in _fit(line, MAX_TEXT - len(marker))]
+    pieces: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > MAX_TEXT:
+            pieces.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current.strip():
+        pieces.append(current)
+    return pieces
+
+
+def _fit(line: str, limit: int) -> list[str]:
+    """One line escaped, broken at spaces (or, for a run with none, anywhere) into pieces within ``limit``."""
+    if len(escape(line)) <= limit:
+        return [escape(line)]
+    pieces: list[str] = []
+    current = ""
+    for token in re.split(r"(?<=\s)", line):
+        while len(escape(token)) > limit:  # escaping at most quintuples a character ("&" -> "&amp;")
+            head, token = token[:limit // 5], token[limit // 5:]
+            if current:
+                pieces.append(escape(current))
+                current = ""
+            pieces.append(escape(head))
+        if len(escape(current + token)) > limit:
+            pieces.append(escape(current))
+            current = token
+        else:
+            current += token
+    if current:
+        pieces.append(escape(current))
+    return pieces
