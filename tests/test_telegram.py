@@ -20,8 +20,9 @@ from telegram.ext import Application
 
 from adapters.telegram.app import announce, build_application
 from adapters.telegram.bridge import MENU, STALE_BUTTON
-from adapters.telegram.delivery import SENT_PRIVATELY
+from adapters.telegram.delivery import SENT_PRIVATELY, Delivery, Origin
 from bot.dialogue import SORRY, Dialogue
+from bot.messages import Incoming, Target, Visibility, say
 from bot.qa import QaService
 from config.settings import CONFIG_DIR
 from knowledge.embedding import HashEmbedder
@@ -245,3 +246,25 @@ async def test_errors_are_logged_without_content_and_the_person_gets_an_apology(
     assert telegram.sent(OKAFOR["id"])[-1].text == SORRY
     assert caplog.records and all(secret not in record.getMessage() for record in caplog.records)
     assert any("BadRequest" in record.getMessage() for record in caplog.records)
+
+
+async def test_a_refusal_in_a_group_goes_privately_with_a_pointer_in_the_group(
+        app: App, telegram: FakeTelegram, updates: Updates) -> None:
+    await feed(app, updates.text(f"/role@{BOT['username']} add ruth_okafor chair", user=STRANGER, chat=GROUP))
+    [pointer] = telegram.sent(GROUP["id"])
+    assert pointer.text == SENT_PRIVATELY
+    [refusal] = telegram.sent(STRANGER["id"])
+    assert refusal.text.startswith("Sorry, /role is only for")
+
+
+async def test_replies_for_another_platform_or_person_are_routed_not_leaked(
+        app: App, telegram: FakeTelegram) -> None:
+    incoming = Incoming(platform="telegram", user_id=str(STRANGER["id"]), chat_id=str(GROUP["id"]),
+                        chat_kind="group", text="...")
+    clerk = Target("telegram", user_id="777")
+    await Delivery(app.bot).deliver(Origin(incoming, reply_to=9), [
+        say("for slack", visibility=Visibility.DIRECT_MESSAGE, target=Target("slack", user_id="U1")),
+        say("for the clerk", visibility=Visibility.DIRECT_MESSAGE, target=clerk),
+        say("for everyone")])
+    sent = [(c.chat_id, c.text) for c in telegram.sent()]
+    assert sent == [("777", "for the clerk"), (str(GROUP["id"]), "for everyone")]  # no pointer: not the sender's

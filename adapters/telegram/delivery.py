@@ -58,6 +58,9 @@ class Delivery:
         for reply in replies:
             if origin.in_group and reply.kind in POINTER_KINDS:
                 continue
+            if reply.target is not None and reply.target.platform != origin.incoming.platform:
+                log.warning("a %s reply addressed to %s was not sent from Telegram", reply.kind, reply.target.platform)
+                continue
             private_to = self._private_recipient(origin, reply)
             if private_to is None:
                 chat = self._public_chat(origin, reply)
