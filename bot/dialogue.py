@@ -1,6 +1,6 @@
 """The one entry point every platform calls: ``await Dialogue(...).handle(incoming) -> list[Reply]``.
 
-    middleware (bots, size, rate, duplicate deliveries)
+    middleware (bots, size, rate) -> one read: duplicate delivery? who, which council, conversation
       -> button actions -> active flow -> commands -> intent (offer a private flow) -> Q&A
 
 Errors from storage are turned into a polite "please try again" here, and logged by type only: a
@@ -9,6 +9,7 @@ message's text never reaches a log line.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
@@ -21,7 +22,7 @@ from bot.commands import Command, CommandTable, core_commands, parse
 from bot.context import Services, Turn
 from bot.flowhooks import FlowRegistry
 from bot.messages import Incoming, Reply, Visibility, say
-from bot.middleware import MAX_MESSAGE_CHARS, Middleware, RateLimit, chain, dedupe, ignore_bots, size_limit
+from bot.middleware import MAX_MESSAGE_CHARS, Middleware, RateLimit, chain, ignore_bots, size_limit
 from bot.people import can, who_may
 from bot.qa import EmptyQuestionError, QaService
 from bot.store import ConcurrentUpdate, Store, StoreError
@@ -53,8 +54,7 @@ class Dialogue:
             intent.START: self._start_flow, intent.DISMISS: self._dismiss_offer,
         }
         self.services = Services(qa=qa, store=store, councils=sorted(qa.library.sources()), commands=self.commands)
-        middleware: list[Middleware] = [ignore_bots, size_limit(max_chars), rate_limit or RateLimit(),
-                                        dedupe(store)]
+        middleware: list[Middleware] = [ignore_bots, size_limit(max_chars), rate_limit or RateLimit()]
         self._run = chain(middleware, self._dispatch)
 
     @property
@@ -94,15 +94,25 @@ class Dialogue:
             log.error("bug handling a message from %s: %s at %s", incoming.platform, type(exc).__name__, where)
             return [say(SORRY, kind="error")]
 
-    async def _turn(self, incoming: Incoming) -> Turn:
-        member, council, conversation = await self.store.lookup(
-            incoming.platform, incoming.chat_id, incoming.user_id, incoming.workspace)
-        if council is None and member is not None:
-            council = member.council
-        return Turn(incoming, self.services, member, council, conversation)
-
     async def _dispatch(self, incoming: Incoming) -> list[Reply]:
-        turn = await self._turn(incoming)
+        """A duplicate delivery ends here; if handling then fails the claim is released, so the platform's
+        retry is answered rather than dropped."""
+        facts = await self.store.lookup(incoming.platform, incoming.chat_id, incoming.user_id, incoming.workspace,
+                                        message_id=incoming.message_id)
+        if facts is None:
+            return []
+        council = facts.council or (facts.member.council if facts.member else None)
+        turn = Turn(incoming, self.services, facts.member, council, facts.conversation)
+        try:
+            return await self._route(turn)
+        except BaseException:
+            if incoming.message_id is not None:
+                with contextlib.suppress(Exception):  # the database may be what failed; keep the original error
+                    await self.store.inbox.release(incoming.platform, incoming.message_id)
+            raise
+
+    async def _route(self, turn: Turn) -> list[Reply]:
+        incoming = turn.incoming
         if incoming.action is not None:
             handler = self.actions.get(incoming.action.name)
             if handler is None:

@@ -1,18 +1,16 @@
 """Checks every message passes before dispatch, as a chain: each calls ``proceed`` or answers itself.
 
-Order matters: the cheap in-memory checks (bots, size, rate) run before the database is touched, so a
-flood from one account costs nothing but a dictionary lookup.
+Only cheap in-memory checks live here (bots, size, rate), so a flood from one account costs nothing but a
+dictionary lookup; duplicate deliveries are caught in the dialogue's one database read.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.messages import Incoming, Reply, Visibility, say
-from bot.store import Store
 
 Next = Callable[[Incoming], Awaitable[list[Reply]]]
 Middleware = Callable[[Incoming, Next], Awaitable[list[Reply]]]
@@ -90,24 +88,3 @@ class RateLimit:
             return [say("You're sending messages faster than I can answer them; please wait a minute and "
                         "try again.", visibility=Visibility.EPHEMERAL, kind="rate_limited")]
         return []
-
-
-def dedupe(store: Store) -> Middleware:
-    """A platform redelivers when our acknowledgement is slow; the same message id is answered once.
-
-    If handling then fails, the claim is released so the platform's next retry is answered.
-    """
-
-    async def check(incoming: Incoming, proceed: Next) -> list[Reply]:
-        if incoming.message_id is None:
-            return await proceed(incoming)
-        if not await store.inbox.claim(incoming.platform, incoming.message_id):
-            return []
-        try:
-            return await proceed(incoming)
-        except BaseException:
-            with contextlib.suppress(Exception):  # the database may be what failed; keep the original error
-                await store.inbox.release(incoming.platform, incoming.message_id)
-            raise
-
-    return check

@@ -312,3 +312,17 @@ def test_only_the_clerk_administers_unless_the_profile_trusts_the_deputy() -> No
         assert can(clerk, action) and not can(deputy, action) and not can(chair, action) and not can(None, action)
         assert can(deputy, action, deputy_clerk_administers=True)
     assert can(chair, "roster") and not can(clerk, "launch missiles")
+
+
+async def test_one_delivery_reaching_two_workers_at_once_is_answered_once(qa: QaService) -> None:
+    async with pg_schema() as (url, schema):
+        stores = list(await asyncio.gather(*(Store.open(url, schema=schema) for _ in range(2))))
+        try:
+            workers = [MemoryAdapter(Dialogue(qa, s)) for s in stores]
+            await workers[0].push("/council ledbury")
+            delivery = workers[0].message(QUESTION, message_id="slack-retry-1")
+            results = await asyncio.gather(*(w.push(delivery) for w in workers))
+            assert sorted(kinds(r) for r in results) == [[], ["answer"]]
+        finally:
+            for store in stores:
+                await store.close()

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
@@ -21,7 +22,15 @@ from bot.store.feedback import Feedback, FeedbackItem
 from bot.store.inbox import Inbox
 from bot.store.members import Members, find_by_identity
 
-__all__ = ["ConcurrentUpdate", "Conversation", "FeedbackItem", "Store", "StoreError", "StoreUnavailable"]
+__all__ = ["ConcurrentUpdate", "Conversation", "Facts", "FeedbackItem", "Store", "StoreError", "StoreUnavailable"]
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    member: Member | None
+    council: str | None
+    """The chat's (or its workspace's) bound council; the member's own is the dialogue's fallback."""
+    conversation: Conversation
 
 
 class Store:
@@ -52,17 +61,22 @@ class Store:
             raise
         return cls(database)
 
-    async def lookup(self, platform: str, chat_id: str, user_id: str, workspace: str | None = None
-                     ) -> tuple[Member | None, str | None, Conversation]:
-        """Everything a message needs to know, read in one round of queries on one connection: who sent it,
-        the council the chat is bound to, and their conversation (created on first contact)."""
-        async with self.database.sessions() as session:
+    async def lookup(self, platform: str, chat_id: str, user_id: str, workspace: str | None = None, *,
+                     message_id: str | None = None) -> Facts | None:
+        """Everything a message needs, in one transaction on one connection: the claim on its platform
+        message id (``None`` back: a duplicate delivery), who sent it, the council the chat is bound to, and
+        their conversation (created on first contact)."""
+        async with self.database.sessions.begin() as session:
+            if message_id is not None and not await self.inbox.claim(platform, message_id, session=session):
+                return None
             member = await find_by_identity(session, platform, user_id)
             council = await find_council(session, platform, chat_id, workspace)
             conversation = await find_conversation(session, platform, chat_id, user_id)
         if conversation is None:
             conversation = await self.conversations.create(platform, chat_id, user_id)
-        return member, council, conversation
+        if self.inbox.due_for_pruning():
+            await self.inbox.prune()
+        return Facts(member, council, conversation)
 
     async def close(self) -> None:
         await self.database.close()

@@ -20,18 +20,24 @@ class Inbox:
         self.sessions = sessions
         self._claims = 0
 
-    async def claim(self, platform: str, message_id: str) -> bool:
-        """True for the first delivery of a message id, False for every repeat (across workers too)."""
-        async with self.sessions.begin() as session:
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            statement = insert(ProcessedMessageRow).values(
-                platform=platform, message_id=message_id, seen_at=utcnow()).on_conflict_do_nothing()
-            result = await session.execute(statement)
-            first = getattr(result, "rowcount", 0) == 1
+    async def claim(self, platform: str, message_id: str, *, session: AsyncSession | None = None) -> bool:
+        """True for the first delivery of a message id, False for every repeat (across workers too).
+
+        Given a ``session``, the claim joins its transaction (and commits with it).
+        """
+        if session is None:
+            async with self.sessions.begin() as own:
+                return await self.claim(platform, message_id, session=own)
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = insert(ProcessedMessageRow).values(
+            platform=platform, message_id=message_id, seen_at=utcnow()).on_conflict_do_nothing()
+        result = await session.execute(statement)
         self._claims += 1
-        if self._claims % PRUNE_EVERY == 0:  # a long-running worker keeps the table small as it goes
-            await self.prune()
-        return first
+        return getattr(result, "rowcount", 0) == 1
+
+    def due_for_pruning(self) -> bool:
+        """A long-running worker keeps the table small as it goes."""
+        return self._claims >= PRUNE_EVERY
 
     async def release(self, platform: str, message_id: str) -> None:
         """Forget a claim whose handling failed, so the platform's redelivery is answered."""
@@ -40,6 +46,7 @@ class Inbox:
                 ProcessedMessageRow.platform == platform, ProcessedMessageRow.message_id == message_id))
 
     async def prune(self, *, before: datetime | None = None) -> int:
+        self._claims = 0
         cutoff = before or utcnow() - KEEP
         async with self.sessions.begin() as session:
             result = await session.execute(delete(ProcessedMessageRow).where(ProcessedMessageRow.seen_at < cutoff))
