@@ -13,7 +13,7 @@ import logging
 import traceback
 from pathlib import Path
 
-from telegram import BotCommand, CallbackQuery, Message, Update
+from telegram import BotCommand, CallbackQuery, Message, ReplyParameters, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -106,11 +106,14 @@ class TelegramBridge:
         log.error("telegram update failed: %s at %s", type(error).__name__, where)
         if not isinstance(update, Update) or update.callback_query is not None:
             return  # a press is answered by on_press itself
-        chat = update.effective_chat
-        if chat is None or update.message is None:
+        message = update.message
+        if message is None:
             return
+        in_group = message.chat.type != "private"
+        reply_to = ReplyParameters(message.message_id, allow_sending_without_reply=True) if in_group else None
+        thread = message.message_thread_id if message.is_topic_message else None
         try:
-            await context.bot.send_message(chat.id, SORRY)
+            await context.bot.send_message(message.chat.id, SORRY, reply_parameters=reply_to, message_thread_id=thread)
         except TelegramError as failed:
             log.warning("could not send the apology either: %s", type(failed).__name__)
 

@@ -17,6 +17,11 @@ LIMIT = 4096
 SEPARATOR = "\n\n"
 
 
+def escape(text: str) -> str:
+    """``<``, ``>`` and ``&`` are all Telegram's HTML needs escaped in text (quotes matter only in attributes)."""
+    return html.escape(text, quote=False)
+
+
 def length(text: str) -> int:
     """Telegram counts UTF-16 code units: an emoji is two."""
     return len(text.encode("utf-16-le")) // 2
@@ -24,8 +29,8 @@ def length(text: str) -> int:
 
 def render_block(block: Block) -> str:
     if isinstance(block, QuoteBlock):
-        return f"<blockquote>{html.escape(block.text)}</blockquote>\n<i>{html.escape(block.citation)}</i>"
-    return html.escape(block.text)
+        return f"<blockquote>{escape(block.text)}</blockquote>\n<i>{escape(block.citation)}</i>"
+    return escape(block.text)
 
 
 def render(reply: Reply, *, limit: int = LIMIT) -> list[str]:
@@ -50,21 +55,21 @@ def _fit(block: Block, limit: int) -> list[str]:
     rendered = render_block(block)
     if length(rendered) <= limit:
         return [rendered]
-    overhead = length(rendered) - length(html.escape(block.text))
+    overhead = length(rendered) - length(escape(block.text))
     budget = max(1, limit - overhead)
     parts = _split_text(block.text, budget)
     if isinstance(block, QuoteBlock):
-        rendered_parts = [f"<blockquote>{html.escape(part)}</blockquote>" for part in parts]
-        rendered_parts[-1] += f"\n<i>{html.escape(block.citation)}</i>"
+        rendered_parts = [f"<blockquote>{escape(part)}</blockquote>" for part in parts]
+        rendered_parts[-1] += f"\n<i>{escape(block.citation)}</i>"
         return rendered_parts
-    return [html.escape(part) for part in parts]
+    return [escape(part) for part in parts]
 
 
 def _split_text(text: str, budget: int) -> list[str]:
     """Cut raw text (before escaping, so no entity is ever cut) at newlines, else spaces, else anywhere."""
     parts: list[str] = []
     rest = text
-    while length(html.escape(rest)) > budget:
+    while length(escape(rest)) > budget:
         cut = _cut_point(rest, budget)
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
@@ -78,7 +83,7 @@ def _cut_point(text: str, budget: int) -> int:
     low, high = 1, len(text)
     while low < high:  # binary search on the escaped length, which only grows with the prefix
         middle = (low + high + 1) // 2
-        if length(html.escape(text[:middle])) <= budget:
+        if length(escape(text[:middle])) <= budget:
             low = middle
         else:
             high = middle - 1
