@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -109,3 +109,49 @@ class AuditRow(Base):
     member_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
     """An id or a command name; never message text."""
+
+
+class CaseRow(Base):
+    """A submitted report or grievance. Everything a person wrote is in ``ciphertext`` (sealed with a data key
+    wrapped by the master key); the columns beside it are the minimum needed to route, list and purge it."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    council: Mapped[str] = mapped_column(String(64), index=True)
+    flow: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    """open, withdrawn, closed, purged."""
+    about_role: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(200))
+    """Who the protocol (or the configured alternative) names, as the protocol names it."""
+    receipt_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    """scrypt of the receipt code shown once to the reporter; the code itself is never stored."""
+    reporter_member_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    key_id: Mapped[str] = mapped_column(String(32))
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """``None`` once purged after the retention period."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CaseRecipientRow(Base):
+    __tablename__ = "case_recipients"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ReceiptAttemptRow(Base):
+    """Wrong receipt codes per person, so guessing is slowed down (and audited) without saying which part failed."""
+
+    __tablename__ = "receipt_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(128), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
