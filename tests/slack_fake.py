@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from slack_sdk.signature import SignatureVerifier
 
 BOT_USER = "UBOT"
@@ -43,6 +43,9 @@ class FakeSlack:
     failures: dict[str, list[tuple[int, int | None]]] = field(default_factory=lambda: defaultdict(list))
     gates: dict[str, asyncio.Event] = field(default_factory=dict)
     url: str = ""
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    """Socket Mode: what the app sent back over the WebSocket (envelope acknowledgements)."""
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -50,6 +53,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{ref}", self._response)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -59,6 +63,8 @@ class FakeSlack:
         return self
 
     async def close(self) -> None:
+        for socket in self.sockets:
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -75,6 +81,35 @@ class FakeSlack:
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, *, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """For transports whose work the test cannot await directly (a server run as a task)."""
+        deadline = time.monotonic() + timeout
+        while len(self.of(method)) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{method} called {len(self.of(method))} times, expected {count}")
+            await asyncio.sleep(0.02)
+        return self.of(method)
+
+    async def push(self, envelope: dict[str, Any], *, timeout: float = 10.0) -> None:
+        """Socket Mode: send an envelope to the connected app, as Slack does over the WebSocket."""
+        deadline = time.monotonic() + timeout
+        while not self.sockets:
+            if time.monotonic() > deadline:
+                raise TimeoutError("no Socket Mode connection")
+            await asyncio.sleep(0.02)
+        await self.sockets[-1].send_json(envelope)
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"},
+                                "connection_info": {"app_id": "APROTO"}})
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                self.acks.append(json.loads(message.data))
+        return socket
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -115,6 +150,7 @@ class FakeSlack:
             "chat.update": {"channel": args.get("channel"), "ts": args.get("ts")},
             "conversations.open": {"channel": {"id": f"D{args.get('users')}"}},
             "views.publish": {"view": args.get("view")},
+            "apps.connections.open": {"url": self.url.replace("http://", "ws://").replace("/api/", "/socket")},
         }
         return {"ok": True, **results.get(method, {})}
 

@@ -98,9 +98,19 @@ async def serve(options: ServeOptions, chosen: SlackSettings) -> None:
 async def _until_stopped(bot: SlackBot, chosen: SlackSettings, options: ServeOptions) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    handled = []
     for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows, nor off the main thread
             loop.add_signal_handler(sig, stop.set)
+            handled.append(sig)
+    try:
+        await _transport(bot, chosen, options, stop)
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+async def _transport(bot: SlackBot, chosen: SlackSettings, options: ServeOptions, stop: asyncio.Event) -> None:
     if chosen.socket_mode and chosen.app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
