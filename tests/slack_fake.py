@@ -200,8 +200,9 @@ def command_form(text: str, *, user: str, channel: str = "CGENERAL", response_ur
 
 
 def block_actions_form(*, user: str, channel: str, message: dict[str, Any], label: str, response_url: str,
-                       action_ts: str = "1700000300.000400", team: str = TEAM) -> str:
-    """The press of the button labelled ``label`` on ``message`` (as posted: ``ts``, ``blocks``, ``text``)."""
+                       action_ts: str = "1700000300.000400", team: str = TEAM, ephemeral: bool = False) -> str:
+    """The press of the button labelled ``label`` on ``message`` (as posted: ``ts``, ``blocks``, ``text``).
+    Slack sends no ``message`` for a press on an ephemeral message, only the container."""
     for block in message["blocks"]:
         for element in block.get("elements", []) if block["type"] == "actions" else []:
             if element["text"]["text"] == label:
@@ -210,9 +211,11 @@ def block_actions_form(*, user: str, channel: str, message: dict[str, Any], labe
                 payload = {"type": "block_actions", "team": {"id": team, "domain": "wendlebury"},
                            "user": {"id": user, "team_id": team}, "api_app_id": "APROTO", "token": "legacy",
                            "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel,
-                                         "is_ephemeral": False},
+                                         "is_ephemeral": ephemeral},
                            "trigger_id": "tr-press", "channel": {"id": channel, "name": "general"},
                            "message": {"type": "message", "user": BOT_USER, **message},
                            "response_url": response_url, "actions": [action]}
+                if ephemeral:
+                    del payload["message"]
                 return urlencode({"payload": json.dumps(payload)})
     raise LookupError(f"no button {label!r} on the message")

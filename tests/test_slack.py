@@ -188,6 +188,22 @@ async def test_pressed_buttons_are_replaced_by_the_choice_then_acted_on(http: Te
     assert [(f.question, f.helpful) for f in rated] == [(QUESTION, False)]
 
 
+async def test_buttons_on_an_ephemeral_answer_are_replaced_through_its_response_url(
+        http: TestClient[Any, Any], bot: SlackBot, fake: FakeSlack) -> None:
+    await send_form(http, command_form(QUESTION, user=OKAFOR, response_url=fake.response_url("cmd")))
+    await bot.settled()
+    [answer] = fake.of("response")
+    message = {"ts": "1700000998.000100", "text": answer.args["text"], "blocks": answer.args["blocks"]}
+    await send_form(http, block_actions_form(user=OKAFOR, channel="CGENERAL", message=message, label="Helpful",
+                                             response_url=fake.response_url("press"), ephemeral=True))
+    await bot.settled()
+    replaced, thanks = fake.of("response")[1:]
+    assert replaced.args["replace_original"] is True and "actions" not in block_types(replaced)
+    assert "\u2713 Helpful" in shown(replaced)
+    assert thanks.args["replace_original"] is False and "Thank you" in shown(thanks)
+    assert fake.of("chat.update") == [] and fake.of("chat.postMessage") == []
+
+
 async def test_bad_signature_and_stale_timestamp_are_rejected(http: TestClient[Any, Any], bot: SlackBot,
                                                               fake: FakeSlack) -> None:
     body = json.dumps(event_body(mention(QUESTION, user=OKAFOR)))

@@ -71,7 +71,7 @@ def choice_made(blocks: list[Block], block_id: str | None, label: str) -> list[B
     for block in blocks:
         if block.get("type") == "actions" and str(block.get("block_id", "")).startswith(BUTTONS_BLOCK):
             if not replaced and (block_id is None or block.get("block_id") == block_id):
-                out.append({**note, "block_id": block["block_id"]})
+                out.append({**note, "block_id": f"{block['block_id']}-chosen"})  # Slack: a new id per edit
                 replaced = True
             continue  # other button rows of the same message go too: one choice per message
         out.append(block)
