@@ -68,6 +68,12 @@ class RoutingBook:
         self.profile = profile
         where = str(source) if source else f"council {council}"
         self._rules = tuple(self._bind(rule, where) for rule in config.rules)
+        self._personnel: _BoundRule | None = None
+        if config.personnel is not None:
+            staffing = config.personnel
+            as_rule = RouteRule(id="personnel", recipient=staffing.recipient, holder=staffing.holder,
+                                clauses=staffing.clauses)
+            self._personnel = self._bind(as_rule, where)
 
     def _bind(self, rule: RouteRule, where: str) -> _BoundRule:
         by_id = {c.clause_id: c for c in self.index.clauses}
@@ -107,6 +113,24 @@ class RoutingBook:
             ):
                 return entry
         return None
+
+    def personnel(self) -> Route | None:
+        """The configured body with delegated staffing authority (grievances; reports about the recipient)."""
+        if self._personnel is None:
+            return None
+        rule = self._personnel.rule
+        holder = self._holder(rule)
+        passages = tuple(Passage(c, cite(c, self.index.meta)) for c in self._personnel.clauses)
+        return Route(True, rule.id, rule.recipient, holder.name if holder else None, passages, (), None)
+
+    def holders(self, route: Route) -> tuple[str, str | None] | None:
+        """(role, committee) of whoever receives deliveries for ``route``; ``None`` for a procedure."""
+        rule = next((b.rule for b in self._rules if b.rule.id == route.rule_id), None)
+        if rule is None and self._personnel is not None and route.rule_id == "personnel":
+            rule = self._personnel.rule
+        if rule is None or rule.holder is None:
+            return None
+        return rule.holder.role, rule.holder.committee
 
     def route(self, reporter: str, about: str, concern: str) -> Route:
         for bound in self._rules:

@@ -72,11 +72,23 @@ class Fallback(BaseModel):
     code_of_conduct_breach: str | None = None
 
 
+class Personnel(BaseModel):
+    """Who receives grievances, and reports the protocol would send to the person they are about: the body
+    with delegated staffing authority, as the protocol names it (checked against the cited clauses)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    recipient: str = Field(min_length=1)
+    holder: Holder
+    clauses: tuple[str, ...] = Field(min_length=1)
+
+
 class RoutingConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     rules: tuple[RouteRule, ...] = ()
     fallback: Fallback = Fallback()
+    personnel: Personnel | None = None
 
 
 def load_routing(slug: str, home: Path) -> tuple[RoutingConfig, Path | None]:

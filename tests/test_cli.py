@@ -87,7 +87,9 @@ def test_chat_asks_for_council_once_and_answers(home: Path) -> None:
 
 def test_db_upgrade_then_feedback_listing(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["db", "upgrade"], capsys)
-    assert code == 0 and "protocol-bot.db: schema at revision 0001 (newest)" in out
+    from bot.store.migrate import head
+
+    assert code == 0 and f"protocol-bot.db: schema at revision {head()} (newest)" in out
     assert (home / "protocol-bot.db").exists()
     assert run(["feedback"], capsys)[1].strip() == "No feedback yet."
     from adapters.cli.chat import run_chat

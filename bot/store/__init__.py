@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.people import Member
 from bot.store.audit import Audit
 from bot.store.bindings import Bindings, find_council
+from bot.store.cases import Cases
 from bot.store.conversations import Conversation, Conversations, find_conversation
 from bot.store.database import Database, database_url, shown
 from bot.store.errors import ConcurrentUpdate, StoreError, StoreUnavailable
@@ -43,6 +44,7 @@ class Store:
         self.inbox = Inbox(sessions)
         self.feedback = Feedback(sessions)
         self.audit = Audit(sessions)
+        self.cases = Cases(sessions)
 
     @classmethod
     async def open(cls, url: URL | str | None = None, *, data_dir: Path | None = None,
