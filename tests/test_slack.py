@@ -290,8 +290,7 @@ async def test_grievance_started_in_a_channel_continues_in_the_dm(http: TestClie
                                              label="Raise a grievance", response_url=fake.response_url()))
     await bot.settled()
     after = [c for c in fake.calls[fake.calls.index(notice) + 1:] if c.method.startswith("chat.")]
-    assert {c.args["channel"] for c in after} == {f"D{OKAFOR}"}
-    assert "the Parish Clerk" in shown(after[-1])  # until the flow engine registers it: who to contact
+    assert after and {c.args["channel"] for c in after} == {f"D{OKAFOR}"}  # the flow (or who to contact)
 
 
 async def test_slash_report_in_a_channel_only_tells_the_channel_about_the_dm(
