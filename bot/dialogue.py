@@ -21,6 +21,8 @@ from bot import answering, council_choice, feedback, intent, roster
 from bot.commands import Command, CommandTable, core_commands, parse
 from bot.context import Services, Turn
 from bot.flowhooks import FlowRegistry
+from bot.flows.install import check_routing
+from bot.flows.install import install as install_flows
 from bot.messages import Incoming, Reply, Visibility, say
 from bot.middleware import MAX_MESSAGE_CHARS, Middleware, RateLimit, chain, ignore_bots, size_limit
 from bot.people import can, who_may
@@ -56,6 +58,8 @@ class Dialogue:
         self.services = Services(qa=qa, store=store, councils=sorted(qa.library.sources()), commands=self.commands)
         middleware: list[Middleware] = [ignore_bots, size_limit(max_chars), rate_limit or RateLimit()]
         self._run = chain(middleware, self._dispatch)
+        if flows is None:
+            install_flows(self.flows, self.commands, self.add_action, qa.library.home)
 
     @property
     def store(self) -> Store:
@@ -77,6 +81,7 @@ class Dialogue:
             profile = load_profile(council, home)
             await self.store.members.sync_roster(council, profile.roster)
             await self.store.bindings.sync_config(council, profile.bindings)
+        check_routing(self.services)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         try:
@@ -128,6 +133,16 @@ class Dialogue:
             replies = await flow.step(turn)
             if replies is not None:
                 return replies
+            # Not an answer to the step (a question, a command): deal with it, then ask the step again. Nothing
+            # typed during a private flow is kept with the feedback: it may be part of the concern.
+            replies = await self._message(turn, text, command, found, keep_question=False)
+            if turn.conversation.flow == flow.name:
+                replies += await flow.reprompt(turn)
+            return replies
+        return await self._message(turn, text, command, found)
+
+    async def _message(self, turn: Turn, text: str, command: tuple[str, str] | None, found: Command | None, *,
+                       keep_question: bool = True) -> list[Reply]:
         if command is not None:
             if found is None:
                 return [say(f"Unknown command /{command[0]}. Try /help.", kind="unknown_command")]
@@ -148,7 +163,7 @@ class Dialogue:
             return replies
         if turn.council is None:
             return await council_choice.ask(turn, pending=text)
-        return await answering.answer(turn, text)
+        return await answering.answer(turn, text, keep_question=keep_question)
 
     async def _command(self, turn: Turn, command: Command, args: str) -> list[Reply]:
         if command.permission is not None:

@@ -22,6 +22,10 @@ class FlowHandler(Protocol):
 
     async def step(self, turn: Turn) -> list[Reply] | None: ...
 
+    async def reprompt(self, turn: Turn) -> list[Reply]:
+        """The current step again, after a message the flow handed back (a question) was dealt with."""
+        ...
+
 
 class FlowRegistry:
     def __init__(self, handlers: list[FlowHandler] | None = None) -> None:

@@ -7,7 +7,7 @@ protocol.
 
 from __future__ import annotations
 
-from bot.context import Turn
+from bot.context import Services
 from bot.flows.definition import END
 from bot.flows.engine import ActionResult, FlowAction, FlowRun
 from bot.messages import QuoteBlock, Reply, Text
@@ -21,12 +21,12 @@ def _council(run: FlowRun) -> str | None:
     return run.turn.council or str(run.turn.conversation.state.get("council") or "") or None
 
 
-def book_for(turn: Turn, council: str) -> RoutingBook:
+def book_for(services: Services, council: str) -> RoutingBook:
     """One book per council per process, checked against the live index the first time it is used."""
-    books: dict[str, RoutingBook] = turn.services.extras.setdefault("routing_books", {})
+    books: dict[str, RoutingBook] = services.extras.setdefault("routing_books", {})
     if council not in books:
-        library = turn.services.qa.library
-        books[council] = load_book(council, library.council(council), turn.services.profile(council), library.home)
+        library = services.qa.library
+        books[council] = load_book(council, library.council(council), services.profile(council), library.home)
     return books[council]
 
 
@@ -50,7 +50,7 @@ async def route_action(run: FlowRun) -> ActionResult:
     if council is None:
         return ActionResult([Reply((Text("I need to know your council first: type /council."),))], next=END)
     answers = run.answers
-    route = book_for(run.turn, council).route(answers.get("reporter", ""), answers.get("about", ""),
+    route = book_for(run.turn.services, council).route(answers.get("reporter", ""), answers.get("about", ""),
                                               answers.get("concern", ""))
     reply = route_reply(route)
     if not route.covered:
@@ -64,7 +64,7 @@ async def procedure_action(run: FlowRun) -> ActionResult:
     if council is None:
         return ActionResult([Reply((Text("I need to know your council first: type /council."),))], next=END)
     turn = run.turn
-    route = book_for(turn, council).route("officer", "councillor", "relationship_breakdown")
+    route = book_for(turn.services, council).route("officer", "councillor", "relationship_breakdown")
     replies: list[Reply] = []
     if route.covered:
         replies.append(route_reply(route))

@@ -1,0 +1,88 @@
+"""``/case CODE`` for the reporter and ``/cases`` for recipients: the only ways back into a case.
+
+Both work only in a private chat. A code typed in a group is refused without looking it up (the group has
+seen it; the reporter is told to withdraw or keep it private). Wrong and unknown codes get the same answer.
+"""
+
+from __future__ import annotations
+
+from bot.cases.desk import TooManyAttempts, looks_like_code
+from bot.commands import Command, CommandTable
+from bot.context import Turn
+from bot.flows.submit import desk_for
+from bot.messages import Reply, Visibility, say
+
+NO_SUCH_CODE = "I can't find a case with that code. Check it and try again (codes look like ABCD-EFGH-JKMN-PQRS)."
+PRIVATE_ONLY = "Please use this in a private chat with me, not here."
+
+
+async def _case(turn: Turn, args: str) -> list[Reply]:
+    if not turn.in_private:
+        return [say(PRIVATE_ONLY, visibility=Visibility.EPHEMERAL, kind="case_private_only")]
+    code, _, rest = args.strip().partition(" ")
+    if not looks_like_code(code):
+        return [say("Usage: /case CODE, /case CODE add TEXT, or /case CODE withdraw.", kind="case_usage")]
+    desk = desk_for(turn)
+    try:
+        case = await desk.by_code(turn.incoming.platform, turn.incoming.user_id, code)
+    except TooManyAttempts:
+        await turn.audit("case.lookup_throttled")
+        return [say("Too many wrong codes. Please wait an hour and try again.", kind="case_throttled")]
+    if case is None:
+        await turn.audit("case.lookup_failed")
+        return [say(NO_SUCH_CODE, kind="case_unknown")]
+    verb, _, text = rest.strip().partition(" ")
+    if verb == "withdraw":
+        if case.status != "open":
+            return [say(f"{case.reference} is already {case.status}.", kind="case_status")]
+        await desk.withdraw(case)
+        await turn.audit("case.withdrawn", ref=case.reference)
+        return [say(f"{case.reference} is withdrawn. Its details will be deleted after the retention period.",
+                    kind="case_withdrawn")]
+    if verb == "add":
+        if not text.strip():
+            return [say("Put the information after add: /case CODE add TEXT", kind="case_usage")]
+        if case.status != "open":
+            return [say(f"{case.reference} is {case.status}; it can no longer be added to.", kind="case_status")]
+        await desk.add_information(case, text.strip())
+        await turn.audit("case.added_to", ref=case.reference)
+        return [say(f"Added to {case.reference}. The recipient will see it with the rest of the case.",
+                    kind="case_added")]
+    await turn.audit("case.status_checked", ref=case.reference)
+    return [say(f"{case.reference}: {case.status}, sent to {case.recipient} on {case.created_at:%d %B %Y}.",
+                kind="case_status")]
+
+
+async def _cases(turn: Turn, args: str) -> list[Reply]:
+    if not turn.in_private:
+        return [say(PRIVATE_ONLY, visibility=Visibility.EPHEMERAL, kind="case_private_only")]
+    if turn.member is None:
+        return [say("You have no cases: only people on a council roster receive them.", kind="cases")]
+    desk = desk_for(turn)
+    mine = await turn.store.cases.for_recipient(turn.member.id)
+    reference = args.strip().upper()
+    if not reference:
+        if not mine:
+            return [say("No cases have been sent to you.", kind="cases")]
+        lines = [f"{c.reference}  {c.status:9s} {c.flow} (about: {c.about_role}) {c.created_at:%d %b %Y}" for c in mine]
+        return [say("Cases sent to you:\n" + "\n".join(lines) + "\nRead one with /cases REFERENCE.", kind="cases")]
+    case = next((c for c in mine if c.reference == reference), None)
+    if case is None:
+        await turn.audit("case.read_refused", ref=reference[:32])
+        return [say("No case with that reference was sent to you.", kind="cases")]
+    content = desk.open(case)
+    await turn.audit("case.read", ref=case.reference)
+    if case.ciphertext is None:
+        return [say(f"{case.reference} ({case.status}): its details were deleted after the retention period.",
+                    kind="case_read")]
+    lines = [f"{case.reference} ({case.status}), {case.flow}, sent to {case.recipient}",
+             f"From: {content.reporter or 'anonymous'}"]
+    lines += [f"{name}: {value}" for name, value in content.answers.items() if value and name not in ("send",)]
+    lines += [f"Added later: {text}" for text in content.additions]
+    return [say("\n".join(lines), kind="case_read")]
+
+
+def register(table: CommandTable) -> None:
+    table.register(Command("case", _case, "check, add to or withdraw your report", usage="CODE [add TEXT|withdraw]",
+                           interrupts_flows=True))
+    table.register(Command("cases", _cases, "reports sent to you", usage="[REFERENCE]", interrupts_flows=True))

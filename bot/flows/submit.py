@@ -1,0 +1,98 @@
+"""The ``submit`` step: seal the report as a case and tell its recipients, privately, that it exists.
+
+Who receives it comes from the council's routing: the holder of the routed role, or, for a grievance and
+for a route that would reach the very person the report is about (Ledbury 5.4 read literally), the body
+the profile names under ``personnel`` with its own citation. Notices to recipients say only that a case
+exists and where to read it, never what it says, and never go to anyone holding the role it is about.
+"""
+
+from __future__ import annotations
+
+from bot.cases.desk import CaseDesk, Submission, recipients_for
+from bot.cases.keys import load_master_key
+from bot.context import Turn
+from bot.flows.actions import book_for
+from bot.flows.definition import END
+from bot.flows.engine import ActionResult, FlowRun
+from bot.messages import QuoteBlock, Reply, Target, Text, Visibility
+from bot.routing import Route
+
+NOT_DELIVERED = "Nothing was sent, and what you typed has been deleted."
+
+
+def desk_for(turn: Turn) -> CaseDesk:
+    desk = turn.services.extras.get("case_desk")
+    if not isinstance(desk, CaseDesk):
+        home = turn.services.qa.library.home
+        desk = CaseDesk(turn.store, lambda: load_master_key(home))
+        turn.services.extras["case_desk"] = desk
+    return desk
+
+
+def _delivery_route(run: FlowRun, council: str) -> tuple[Route | None, list[Reply]]:
+    """The route a submitted case is delivered on, and any explanation of a change of recipient."""
+    book = book_for(run.turn.services, council)
+    answers = run.answers
+    personnel = book.personnel()
+    if run.flow.name == "grievance":
+        return personnel, []
+    route = book.route(answers.get("reporter", ""), answers.get("about", ""), answers.get("concern", ""))
+    holder = book.holders(route)
+    if route.covered and holder is not None and holder[0] != answers.get("about"):
+        return route, []
+    if personnel is None:
+        return None, []
+    why = ("The protocol sends this to the person it is about, so I will send your report instead to"
+           if route.recipient_is_subject or (holder and holder[0] == answers.get("about"))
+           else "The protocol names a procedure rather than a person, so I will send your report to")
+    note = Reply((Text(f"{why} {personnel.recipient}:"),
+                  *(QuoteBlock(p.clause.text, p.citation, p.clause.clause_id) for p in personnel.passages)),
+                 meta={"kind": "route_alternative"})
+    return personnel, [note]
+
+
+async def submit_action(run: FlowRun) -> ActionResult:
+    turn = run.turn
+    council = turn.council or str(turn.conversation.state.get("council") or "") or None
+    if council is None:
+        return ActionResult([Reply((Text(f"I need to know your council first. {NOT_DELIVERED}"),))], next=END)
+    route, notes = _delivery_route(run, council)
+    book = book_for(turn.services, council)
+    holder = book.holders(route) if route else None
+    if route is None or holder is None:
+        fallback = book.route("", "", "").fallback or ""
+        return ActionResult([Reply((Text("Your council has not named anyone I can deliver this to. "
+                                         f"{NOT_DELIVERED} {fallback}".strip()),), meta={"kind": "not_delivered"})],
+                            next=END)
+    about = run.answers.get("about", "")
+    members = await turn.store.members.of_council(council)
+    recipients = recipients_for(members, holder[0], holder[1], about)
+    if not recipients:
+        return ActionResult([Reply((Text(f"Nobody on your council's roster is recorded as {route.recipient} yet, so I "
+                                         f"cannot deliver this. {NOT_DELIVERED} Please ask the Clerk to update the "
+                                         "roster, or contact them directly."),), meta={"kind": "not_delivered"})],
+                            next=END)
+    answers = {**run.answers, **run.opened}
+    desk = desk_for(turn)
+    submitted = await desk.submit(Submission(
+        council=council, flow=run.flow.name, about=about, recipient=route.recipient or "",
+        recipients=recipients, reporter=turn.member, anonymous=answers.get("anonymous") == "yes",
+        answers=answers))
+    case = submitted.case
+    await turn.audit("case.submitted", ref=case.reference)
+    notices: list[Reply] = []
+    for member_id, platform, user_id in await turn.store.cases.identities([m.id for m in recipients]):
+        notices.append(Reply((Text(f"A confidential {run.flow.title.lower()} ({case.reference}) has been sent to "
+                                   "you through Protocol Bot. Read it in a private chat with me: "
+                                   f"/cases {case.reference}"),),
+                             visibility=Visibility.DIRECT_MESSAGE, target=Target(platform, user_id=user_id),
+                             meta={"kind": "case_notice", "member_id": str(member_id)}))
+        await turn.store.cases.mark_notified(case.id, member_id)
+    names = ", ".join(m.name for m in recipients)
+    receipt = Reply((Text(f"Sent to {route.recipient} ({names}). Your reference is {case.reference}."),
+                     Text(f"Your receipt code, shown only this once: {submitted.receipt_code}\n"
+                          "Keep it somewhere safe. With it you can check the status, add information or withdraw: "
+                          "/case CODE, /case CODE add TEXT, /case CODE withdraw.")),
+                    meta={"kind": "case_receipt", "reference": case.reference})
+    return ActionResult([*notes, receipt, *notices])
+
