@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from adapters.cli import route, serve
+from adapters.cli import cases, route, serve
 from adapters.cli.runtime import make_service
 from bot.qa import EmptyQuestionError, QaService
 from bot.store import Store, StoreError
@@ -188,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--title")
     add.set_defaults(func=cmd_council_add)
     route.add_parser(sub)
+    cases.add_parser(sub)
     serve.add_parser(sub)
     return parser
 

@@ -184,6 +184,9 @@ class YamlFlow:
                 "use /report instead.")
 
     def _expired(self, state: dict[str, Any]) -> bool:
+        """Too old, or holding answers sealed under a master key that has since been rotated away."""
+        if any(s.get("key_id") != self._master_key().key_id for s in state.get("sealed", {}).values()):
+            return True
         updated = state.get("updated")
         if not updated:
             return False
