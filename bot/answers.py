@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 from knowledge.citation import cite
 from knowledge.clauses import DocumentMeta
-from knowledge.retrieval import Hit, Retrieval
+from knowledge.retrieval import Hit, Retrieval, generic_stems
 from knowledge.segments import Segment, split_segments
 from knowledge.vocabulary import expansions, tokens
 
 MAX_QUOTES = 3
 SENTENCES_PER_QUOTE = 2
+OWN_WORDS_WEIGHT = 0.3
+"""Tuned on the training questions: the lead sentence contained an expected phrase in 64/78 (was 61/78)."""
 NOT_COVERED = "Your council's protocol does not cover this."
 
 
@@ -58,8 +60,27 @@ def _relevance(segment: Segment, wanted: set[str]) -> float:
     return len(seg & wanted) / (1.0 + 0.05 * len(seg))
 
 
+def lead_segment(hit: Hit, segments: list[Segment], own: set[str]) -> int | None:
+    """The sentence to lead with: closest in meaning, nudged towards one that uses the asker's own words.
+
+    The dense query carries the vocabulary's expansions ("deputy clerk" -> "Proper Officer's staff"), which
+    pull towards whichever sentence names the staff; the asker's own distinctive words ("instruct") say which
+    of those sentences answers them."""
+    if not segments:
+        return None
+    scores = dict(hit.segment_scores)
+    if not scores:
+        return hit.best_segment
+
+    def score(i: int) -> float:
+        shared = len(set(tokens(segments[i].text)) & own) / max(len(own), 1)
+        return scores.get(i, -1.0) + OWN_WORDS_WEIGHT * shared
+
+    return max(range(len(segments)), key=score)
+
+
 def _trim(text: str, wanted: set[str], best: int | None) -> tuple[str, Segment | None]:
-    """Keep the sentences that matter: the one closest in meaning first, then by shared words."""
+    """Keep the sentences that matter: the one to lead with first, then by shared words."""
     segments = split_segments(text)
     ranked = sorted(range(len(segments)), key=lambda i: (i != best, -_relevance(segments[i], wanted)))
     if len(segments) <= SENTENCES_PER_QUOTE:
@@ -84,10 +105,11 @@ def compose(question: str, retrieval: Retrieval, meta: DocumentMeta, *, ask_inst
     if retrieval.abstain or not retrieval.hits:
         return Answer(True, None, [], ask_instead, retrieval.confidence, notice)
     wanted = set(tokens(question)) | set(tokens(" ".join(expansions(question))))
+    own = set(tokens(question)) - generic_stems()
     quotes: list[Quote] = []
     short: str | None = None
     for rank, hit in enumerate(retrieval.hits[:MAX_QUOTES]):
-        trimmed, best = _trim(hit.clause.text, wanted, hit.best_segment)
+        trimmed, best = _trim(hit.clause.text, wanted, lead_segment(hit, split_segments(hit.clause.text), own))
         if rank == 0:
             short = best.text if best else hit.clause.text
         quotes.append(_quote(hit, trimmed, meta, best))

@@ -33,6 +33,9 @@ class Hit:
     lexical: float
     best_segment: int | None = None
     """The sentence or list item (``split_segments`` order) closest in meaning to the question."""
+    segment_scores: tuple[tuple[int, float], ...] = ()
+    """(segment, best cosine of any chunk of that segment), best first: lets the answer weigh meaning
+    against the question's own words when it picks the sentence to lead with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +89,11 @@ def search(
     chunk_scores, chunk_ids = index.dense.search(vector, index.dense.size)
     dense = np.full(n, -1.0, dtype=np.float32)
     np.maximum.at(dense, index.chunk_clause[chunk_ids], chunk_scores)
-    best_segment: dict[int, int] = {}
-    for chunk in chunk_ids:  # best first: the first segment chunk seen for a clause is its best
+    segment_scores: dict[int, dict[int, float]] = {}
+    for score, chunk in zip(chunk_scores, chunk_ids, strict=True):  # best first: first seen is the best
         segment = int(index.chunk_segment[chunk])
         if segment >= 0:
-            best_segment.setdefault(int(index.chunk_clause[chunk]), segment)
+            segment_scores.setdefault(int(index.chunk_clause[chunk]), {}).setdefault(segment, float(score))
 
     own = tokens(question)
     expanded = tokens(" ".join(expansions(question)))
@@ -100,7 +103,8 @@ def search(
 
     fused = cfg.dense_weight * dense + cfg.lexical_weight * lexical_norm
     order = np.argsort(-fused, kind="stable")[:k]
-    hits = [Hit(index.clauses[i], float(fused[i]), float(dense[i]), float(lexical_norm[i]), best_segment.get(int(i)))
+    hits = [Hit(index.clauses[i], float(fused[i]), float(dense[i]), float(lexical_norm[i]),
+                next(iter(segment_scores.get(int(i), {})), None), tuple(segment_scores.get(int(i), {}).items()))
             for i in order]
 
     features = ConfidenceFeatures.of(index, question, own, float(dense.max()) if n else 0.0)

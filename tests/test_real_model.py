@@ -49,3 +49,9 @@ def test_not_covered_names_who_to_ask(real_library: Any) -> None:
     answer = QaService(real_library).ask("wendlebury", "what's the weather in Oxford tomorrow?").answer
     assert answer.abstained
     assert answer.render() == "Your council's protocol does not cover this. Please ask the Parish Clerk."
+
+
+def test_short_answer_leads_with_the_sentence_that_answers(real_library: Any) -> None:
+    answer = QaService(real_library).ask("cheshire", "can I instruct the deputy clerk?", role="councillor").answer
+    assert answer.short_answer is not None
+    assert answer.short_answer.startswith("Councillors should not give instructions directly to the Proper Officer")
