@@ -22,6 +22,8 @@ class Asked:
     answer: Answer
     retrieval: Retrieval
     latency_ms: float
+    version: str | None = None
+    """The protocol version quoted (``None``: the text in use before any was published)."""
 
 
 class QaService:
@@ -48,7 +50,7 @@ class QaService:
             )
             question = question[:limit]
         index = self.library.council(council)
-        retrieval = self.library.ask(council, question, role=role, k=k)
+        retrieval = self.library.ask(council, question, role=role, k=k, index=index)
         profile = self.profile(council)
         answer = compose(question, retrieval, index.meta, ask_instead=profile.ask_instead, notice=notice)
-        return Asked(answer, retrieval, (time.perf_counter() - started) * 1000)
+        return Asked(answer, retrieval, (time.perf_counter() - started) * 1000, index.version)

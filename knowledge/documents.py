@@ -1,7 +1,8 @@
 """Where protocols come from: the bundled five (read from the package) and councils added at run time.
 
 A council is a folder holding ``protocol.txt`` and ``meta.yaml``. A broken folder is reported by name
-and skipped, so one bad file never stops the other councils answering.
+and skipped, so one bad file never stops the other councils answering. A run-time council folder with a
+``live`` pointer answers from the version it names (``knowledge/versions.py``), not from its own files.
 """
 
 from __future__ import annotations
@@ -19,12 +20,19 @@ from knowledge.parsing import parse_document
 BUNDLED_DIR = Path(__file__).resolve().parent / "protocols"
 PROTOCOL_FILE = "protocol.txt"
 META_FILE = "meta.yaml"
+VERSIONS_DIR = "versions"
+LIVE_FILE = "live"
 
 
 @dataclass(frozen=True, slots=True)
 class CouncilSource:
     slug: str
     folder: Path
+
+    @property
+    def version(self) -> str | None:
+        """The published version this source is (``None``: bundled or added without versions)."""
+        return self.folder.name if self.folder.parent.name == VERSIONS_DIR else None
 
     @property
     def protocol_path(self) -> Path:
@@ -85,9 +93,22 @@ def discover(home: Path) -> dict[str, CouncilSource]:
         if not root.is_dir():
             continue
         for folder in sorted(root.iterdir()):
-            if folder.is_dir() and (folder / PROTOCOL_FILE).exists():
+            live = _live_folder(folder) if root != BUNDLED_DIR else None
+            if live is not None:
+                found[folder.name] = CouncilSource(folder.name, live)
+            elif folder.is_dir() and (folder / PROTOCOL_FILE).exists():
                 found[folder.name] = CouncilSource(folder.name, folder)
     return found
+
+
+def _live_folder(folder: Path) -> Path | None:
+    """The version a ``live`` pointer names, if it names one that exists."""
+    try:
+        name = (folder / LIVE_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    target = folder / VERSIONS_DIR / name
+    return target if name and (target / PROTOCOL_FILE).exists() else None
 
 
 def require(sources: dict[str, CouncilSource], slug: str) -> CouncilSource:

@@ -1,7 +1,8 @@
 """One council's searchable index, built once and persisted with a manifest.
 
-The manifest records model, dimension and the document digest: loading an index built from other
-documents or another model raises ``IndexStaleError`` and the caller rebuilds; nothing is mixed.
+The manifest records model, dimension, the document digest and the protocol version: loading an index
+built from other documents or another model raises ``IndexStaleError`` and the caller rebuilds; nothing is
+mixed. The version travels with every answer, so a reply can say which text it quoted.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class Manifest:
     clauses: int
     chunks: int
     format: int = FORMAT_VERSION
+    version: str | None = None
+    """The published protocol version indexed (``None``: the bundled or first added text)."""
 
 
 class CouncilIndex:
@@ -54,7 +57,8 @@ class CouncilIndex:
     def build(cls, meta: DocumentMeta, clauses: list[Clause], embedder: Embedder, digest: str) -> CouncilIndex:
         chunks = chunks_for(clauses)
         vectors = embedder.embed([c.embed_text for c in chunks])
-        manifest = Manifest(meta.council, embedder.name, embedder.dimension, digest, len(clauses), len(chunks))
+        manifest = Manifest(meta.council, embedder.name, embedder.dimension, digest, len(clauses), len(chunks),
+                            version=meta.version)
         return cls(
             meta=meta,
             clauses=clauses,
@@ -63,6 +67,10 @@ class CouncilIndex:
             dense=DenseIndex.build(vectors),
             manifest=manifest,
         )
+
+    @property
+    def version(self) -> str | None:
+        return self.manifest.version
 
     def save(self, folder: Path) -> None:
         """Write beside the target, then swap the folder in, so a reader never sees half an index."""

@@ -3,10 +3,16 @@
 One bad protocol file is reported by name and skipped; the other councils still answer. With a
 ``SplitEmbedder`` (the bot's), indexes are built with its document side and the fast question encoder is
 exported at index time; loading current indexes touches neither, so answering never waits for torch.
+
+A council published in versions (``knowledge/versions.py``) is re-read when its ``live`` pointer moves: each
+question costs at most one ``stat`` every ``reload_every`` seconds, and while a new index is loaded or built
+other questions keep being answered from the old one, never from half of the new.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +22,7 @@ from knowledge.embedding import Embedder, SplitEmbedder
 from knowledge.errors import IndexStaleError, KnowledgeError
 from knowledge.index import CouncilIndex
 from knowledge.retrieval import Retrieval, search
+from knowledge.versions import live_stamp
 
 Progress = Callable[[str], None]
 
@@ -27,27 +34,66 @@ class Library:
     progress: Progress = lambda _message: None
     indexes: dict[str, CouncilIndex] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
+    reload_every: float = 2.0
+    """Seconds between looks at a council's ``live`` pointer (0: every question)."""
     _domain: frozenset[str] | None = None
     _queries_prepared: bool = False
+    _stamps: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+    _checked: dict[str, float] = field(default_factory=dict)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
 
     def sources(self) -> dict[str, CouncilSource]:
         return discover(self.home)
 
-    def folder(self, slug: str) -> Path:
-        return self.home / "index" / slug
+    def folder(self, slug: str, version: str | None = None) -> Path:
+        """Each published version has its own index folder, so building one never disturbs the live one."""
+        return self.home / "index" / (f"{slug}@{version}" if version else slug)
 
     def council(self, slug: str) -> CouncilIndex:
-        if slug not in self.indexes:
-            self.indexes[slug] = self._load_or_build(require(self.sources(), slug))
-            self._prepare_queries()
+        current = self.indexes.get(slug)
+        if current is not None and not self._pointer_moved(slug):
+            return current
+        lock = self._locks.setdefault(slug, threading.Lock())
+        if current is not None and not lock.acquire(blocking=False):
+            return current  # another thread is loading the new version: answer from the old meanwhile
+        if current is None:
+            lock.acquire()
+        try:
+            if slug not in self.indexes or self._stamps.get(slug) != live_stamp(self.home, slug):
+                stamp = live_stamp(self.home, slug)
+                self.indexes[slug] = self._load_or_build(require(self.sources(), slug))
+                self._stamps[slug] = stamp
+                self._domain = None
+                self._prepare_queries()
+        finally:
+            lock.release()
         return self.indexes[slug]
+
+    def _pointer_moved(self, slug: str) -> bool:
+        now = time.monotonic()
+        if now - self._checked.get(slug, 0.0) < self.reload_every:
+            return False
+        self._checked[slug] = now
+        return live_stamp(self.home, slug) != self._stamps.get(slug)
+
+    def build(self, source: CouncilSource) -> CouncilIndex:
+        """Build (and save) ``source``'s index in its own folder without touching what is being answered."""
+        return self._load_or_build(source, force=True)
+
+    def swap(self, slug: str, index: CouncilIndex) -> None:
+        """Answer from ``index`` from now on (after the ``live`` pointer has been moved to its version)."""
+        self._stamps[slug] = live_stamp(self.home, slug)
+        self.indexes[slug] = index
+        self._domain = None
 
     def load_all(self, *, only: str | None = None, force: bool = False) -> dict[str, CouncilIndex]:
         sources = self.sources()
         chosen = [require(sources, only)] if only else list(sources.values())
         for source in chosen:
             try:
+                stamp = live_stamp(self.home, source.slug)
                 self.indexes[source.slug] = self._load_or_build(source, force=force)
+                self._stamps[source.slug] = stamp
                 self._domain = None
                 self.problems.pop(source.slug, None)
             except KnowledgeError as exc:
@@ -78,7 +124,7 @@ class Library:
 
     def _load_or_build(self, source: CouncilSource, *, force: bool = False) -> CouncilIndex:
         digest = source.digest()
-        folder = self.folder(source.slug)
+        folder = self.folder(source.slug, source.version)
         if not force:
             try:
                 index = CouncilIndex.load(folder, model=self.embedder.name, digest=digest)
@@ -102,6 +148,8 @@ class Library:
             self._domain = frozenset().union(*(i.lexical.vocabulary for i in self.indexes.values()))
         return self._domain
 
-    def ask(self, slug: str, question: str, *, role: str | None = None, k: int = 5) -> Retrieval:
-        index = self.council(slug)
+    def ask(self, slug: str, question: str, *, role: str | None = None, k: int = 5,
+            index: CouncilIndex | None = None) -> Retrieval:
+        """``index``: the one the caller already holds, so the version it reports is the one quoted."""
+        index = index or self.council(slug)
         return search(index, self.embedder, question, role=role, k=k, domain_vocabulary=self.domain_vocabulary())

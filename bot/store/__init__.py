@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 from bot.people import Member
 from bot.store.audit import Audit
 from bot.store.bindings import Bindings, find_council
+from bot.store.broadcasts import Broadcasts
 from bot.store.cases import Cases
 from bot.store.conversations import Conversation, Conversations, find_conversation
 from bot.store.database import Database, database_url, shown
@@ -44,6 +45,7 @@ class Store:
         self.inbox = Inbox(sessions)
         self.feedback = Feedback(sessions)
         self.audit = Audit(sessions)
+        self.broadcasts = Broadcasts(sessions)
         self.cases = Cases(sessions)
 
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -154,4 +154,72 @@ class ReceiptAttemptRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(128), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BroadcastRow(Base):
+    """A protocol update or a notice from the Clerk; what it says is kept once here, not per delivery."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    council: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """``version`` (a published protocol version) or ``notice`` (free text from the Clerk)."""
+    version: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    content: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """The message's blocks (``bot.broadcasts.compose``)."""
+    needs_ack: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The member (the Clerk) who sent it: failures are reported to them."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    remind_after_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class DeliveryRow(Base):
+    """The outbox: one row per broadcast x member x platform (x purpose), claimed by a worker and recorded.
+
+    ``status``: pending -> sending (claimed; ``lease_until``) -> sent | failed. A ``sending`` row whose lease ran
+    out was claimed by a worker that died: it is sent again and ``doubtful`` counts it (the platform may have
+    accepted the first send before the worker could record it)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_deliveries_idempotency_key"),
+        Index("ix_deliveries_due", "status", "platform", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(128))
+    purpose: Mapped[str] = mapped_column(String(16))
+    """``broadcast``, ``reminder`` or ``report`` (failures, to the Clerk)."""
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    doubtful: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    platform_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    error_class: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AcknowledgementRow(Base):
+    """A member acknowledged a broadcast (one per member, whichever platform they pressed on)."""
+
+    __tablename__ = "acknowledgements"
+    __table_args__ = (UniqueConstraint("broadcast_id", "member_id", name="uq_acknowledgements_broadcast_member"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(Integer)
+    council: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    platform: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,202 @@
+"""Broadcasts and acknowledgements: who a message goes to, who has acknowledged it, reminders and reports.
+
+Creating a broadcast writes the message once and one outbox row per member per linked platform in the same
+transaction, so a crash leaves either a whole broadcast queued or none. Reminders and failure reports are
+claimed with a conditional ``UPDATE`` (``reminded_at IS NULL``), so two workers never both send them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.people import Member
+from bot.store.deliveries import FAILED, PENDING, SENDING, SENT, Deliveries
+from bot.store.models import AcknowledgementRow, BroadcastRow, DeliveryRow, IdentityRow, MemberRow, utcnow
+
+CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    id: int
+    council: str
+    kind: str
+    version: str | None
+    content: list[dict[str, Any]]
+    needs_ack: bool
+    created_by: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a broadcast stands, for the Clerk's ``/acks``."""
+
+    broadcast: Broadcast
+    acknowledged: list[tuple[str, datetime]]
+    waiting: list[str]
+    """Reached (or being reached) but not acknowledged."""
+    failed: list[tuple[str, str, str]]
+    """(name, platform, error) of deliveries that cannot be made."""
+    outstanding: int
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _broadcast(row: BroadcastRow) -> Broadcast:
+    return Broadcast(row.id, row.council, row.kind, row.version, list(row.content), row.needs_ack, row.created_by,
+                     aware(row.created_at))
+
+
+def _key(broadcast_id: int, member_id: int | None, platform: str, purpose: str, recipient: str) -> str:
+    return f"{broadcast_id}/{member_id if member_id is not None else recipient}/{platform}/{purpose}"[:200]
+
+
+class Broadcasts:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self.outbox = Deliveries(sessions)
+        """The delivery rows' own moves (claim, record, recover), for the outbox worker."""
+
+    async def create(self, council: str, kind: str, content: list[dict[str, Any]], *, platforms: Collection[str],
+                     version: str | None = None, needs_ack: bool = False, created_by: int | None = None,
+                     remind_after: timedelta | None = None) -> tuple[Broadcast, int]:
+        """The broadcast and its outbox rows (one per member per platform), in one transaction."""
+        now = utcnow()
+        async with self.sessions.begin() as session:
+            row = BroadcastRow(council=council, kind=kind, version=version, content=content, needs_ack=needs_ack,
+                               created_by=created_by, created_at=now,
+                               remind_after_s=int(remind_after.total_seconds()) if remind_after else None)
+            session.add(row)
+            await session.flush()
+            targets = await session.execute(
+                select(IdentityRow.member_id, IdentityRow.platform, IdentityRow.user_id)
+                .join(MemberRow, MemberRow.id == IdentityRow.member_id)
+                .where(MemberRow.council == council, IdentityRow.platform.in_(list(platforms)))
+                .order_by(IdentityRow.member_id, IdentityRow.platform, IdentityRow.user_id))
+            queued = await _enqueue(session, row.id, "broadcast", targets.all(), now)
+            return _broadcast(row), queued
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        async with self.sessions() as session:
+            row = await session.get(BroadcastRow, broadcast_id)
+            return _broadcast(row) if row else None
+
+    async def latest(self, council: str, *, needs_ack: bool = True) -> Broadcast | None:
+        async with self.sessions() as session:
+            row = await session.scalar(select(BroadcastRow).where(
+                BroadcastRow.council == council, BroadcastRow.needs_ack == needs_ack)
+                .order_by(BroadcastRow.id.desc()).limit(1))
+            return _broadcast(row) if row else None
+
+    async def acknowledge(self, broadcast: Broadcast, member: Member, platform: str) -> datetime | None:
+        """``None`` when this is the member's first acknowledgement; else when they acknowledged before."""
+        try:
+            async with self.sessions.begin() as session:
+                session.add(AcknowledgementRow(broadcast_id=broadcast.id, member_id=member.id, council=member.council,
+                                               version=broadcast.version, platform=platform, at=utcnow()))
+            return None
+        except IntegrityError:
+            async with self.sessions() as session:
+                earlier = await session.scalar(select(AcknowledgementRow.at).where(
+                    AcknowledgementRow.broadcast_id == broadcast.id, AcknowledgementRow.member_id == member.id))
+            return aware(earlier) if earlier else utcnow()
+
+    async def standing(self, broadcast: Broadcast) -> Standing:
+        async with self.sessions() as session:
+            names = dict((await session.execute(select(MemberRow.id, MemberRow.name).where(
+                MemberRow.council == broadcast.council))).all())
+            rows = (await session.execute(select(DeliveryRow.member_id, DeliveryRow.platform, DeliveryRow.status,
+                                                 DeliveryRow.error_class).where(
+                DeliveryRow.broadcast_id == broadcast.id, DeliveryRow.purpose == "broadcast"))).all()
+            acks = (await session.execute(select(AcknowledgementRow.member_id, AcknowledgementRow.at).where(
+                AcknowledgementRow.broadcast_id == broadcast.id).order_by(AcknowledgementRow.at))).all()
+        acked = {member for member, _ in acks}
+        recipients = {member for member, _, status, _ in rows if status != FAILED and member is not None}
+        return Standing(
+            broadcast,
+            [(names.get(m, f"member {m}"), aware(at)) for m, at in acks],
+            sorted(names.get(m, f"member {m}") for m in recipients - acked),
+            sorted((names.get(m or 0, f"member {m}"), p, e or "unknown") for m, p, s, e in rows if s == FAILED),
+            sum(1 for _, _, status, _ in rows if status in (PENDING, SENDING)),
+        )
+
+    async def remind(self, platforms: Collection[str], *, now: datetime | None = None) -> int:
+        """Queue one reminder, on every platform the broadcast reached them on, to each member who has not
+        acknowledged a broadcast whose reminder interval has passed. Returns the reminders queued."""
+        now = now or utcnow()
+        async with self.sessions() as session:
+            candidates = (await session.scalars(select(BroadcastRow).where(
+                BroadcastRow.needs_ack.is_(True), BroadcastRow.remind_after_s.is_not(None),
+                BroadcastRow.reminded_at.is_(None)))).all()
+        queued = 0
+        for row in candidates:
+            if aware(row.created_at) + timedelta(seconds=row.remind_after_s or 0) > now:
+                continue
+            async with self.sessions.begin() as session:
+                if not await _claim(session, BroadcastRow.reminded_at, row.id, now):
+                    continue
+                acked = select(AcknowledgementRow.member_id).where(AcknowledgementRow.broadcast_id == row.id)
+                targets = await session.execute(
+                    select(DeliveryRow.member_id, DeliveryRow.platform, DeliveryRow.recipient).where(
+                        DeliveryRow.broadcast_id == row.id, DeliveryRow.purpose == "broadcast",
+                        DeliveryRow.status == SENT, DeliveryRow.platform.in_(list(platforms)),
+                        DeliveryRow.member_id.not_in(acked)))
+                queued += await _enqueue(session, row.id, "reminder", targets.all(), now)
+        return queued
+
+    async def report_failures(self, platforms: Collection[str], *, now: datetime | None = None) -> int:
+        """Once a broadcast is settled (nothing pending), tell its sender about deliveries that failed for good.
+        Returns the reports queued."""
+        now = now or utcnow()
+        async with self.sessions() as session:
+            candidates = (await session.scalars(select(BroadcastRow).where(
+                BroadcastRow.reported_at.is_(None), BroadcastRow.created_by.is_not(None)))).all()
+        queued = 0
+        for row in candidates:
+            async with self.sessions.begin() as session:
+                statuses = set((await session.scalars(select(DeliveryRow.status).where(
+                    DeliveryRow.broadcast_id == row.id, DeliveryRow.purpose == "broadcast").distinct())).all())
+                if statuses & {PENDING, SENDING} or not await _claim(session, BroadcastRow.reported_at, row.id, now):
+                    continue
+                if FAILED not in statuses:
+                    continue
+                targets = await session.execute(
+                    select(IdentityRow.member_id, IdentityRow.platform, IdentityRow.user_id).where(
+                        IdentityRow.member_id == row.created_by, IdentityRow.platform.in_(list(platforms))))
+                queued += await _enqueue(session, row.id, "report", targets.all(), now)
+        return queued
+
+
+async def _claim(session: AsyncSession, column: Any, broadcast_id: int, now: datetime) -> bool:
+    result = await session.execute(update(BroadcastRow).where(BroadcastRow.id == broadcast_id, column.is_(None))
+                                   .values({column.key: now}).execution_options(synchronize_session=False))
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def _enqueue(session: AsyncSession, broadcast_id: int, purpose: str,
+                   targets: Collection[Any], now: datetime) -> int:
+    """One outbox row per (member, platform): a second handle on the same platform is not messaged twice."""
+    seen: set[tuple[int | None, str]] = set()
+    rows: list[dict[str, Any]] = []
+    for member_id, platform, recipient in targets:
+        if (member_id, platform) in seen:
+            continue
+        seen.add((member_id, platform))
+        rows.append({"broadcast_id": broadcast_id, "member_id": member_id, "platform": platform,
+                     "recipient": recipient, "purpose": purpose, "status": PENDING, "attempts": 0, "doubtful": 0,
+                     "idempotency_key": _key(broadcast_id, member_id, platform, purpose, recipient),
+                     "next_attempt_at": now, "created_at": now})
+    for start in range(0, len(rows), CHUNK):
+        await session.execute(insert(DeliveryRow), rows[start:start + CHUNK])
+    return len(rows)
