@@ -20,6 +20,7 @@ from bot.messages import QuoteBlock, Reply, Visibility
 from bot.middleware import RateLimit
 from bot.qa import QaService
 from bot.store import Store
+from config.councils import load_profile
 from knowledge.embedding import HashEmbedder
 from knowledge.library import Library
 from tests.databases import BACKENDS, open_store
@@ -232,3 +233,53 @@ async def test_grievance_quotes_the_procedure_and_reaches_only_the_designated_re
     replies = await answer(terminal, replies, "Send", "deputy")
     assert any(r.kind == "case_receipt" for r in replies)
     assert [r.target.user_id for r in replies if r.kind == "case_notice" and r.target] == ["whitcombe"]
+
+
+COUNCIL_PEOPLE = {  # (a councillor, an officer) on each sample roster; None: the council has no roster
+    "wendlebury": ("okafor", "deputy"), "ledbury": ("led-reid", "led-officer"), "cheshire": ("che-hughes", None),
+    "blaby": (None, None), "honiton": (None, None)}
+
+
+@pytest.mark.parametrize("council", sorted(COUNCIL_PEOPLE))
+@pytest.mark.parametrize("about", ["The Clerk", "The Chair"])
+async def test_every_council_a_report_never_reaches_the_person_it_is_about(
+        terminal: MemoryAdapter, store: Store, council: str, about: str) -> None:
+    councillor, _ = COUNCIL_PEOPLE[council]
+    user = councillor or f"visitor-{council}"
+    if councillor is None:
+        await terminal.push(f"/council {council}", user=user)
+    replies = await terminal.push("/report", user=user)
+    for label in ("A councillor", about, "Conduct or behaviour"):
+        replies = await answer(terminal, replies, label, user)
+    if not any(r.kind == "route" for r in replies):
+        assert "does not say who this should go to" in said(replies)  # said plainly; nothing to deliver
+        return
+    replies = await answer(terminal, replies, "Yes, send a report", user)
+    replies = await terminal.push(DETAILS, user=user)
+    replies = await answer(terminal, replies, "Yes, show my name", user)
+    replies = await answer(terminal, replies, "Send", user)
+    notified = {r.target.user_id for r in replies if r.kind == "case_notice" and r.target}
+    members = {m.name: m for m in await store.members.of_council(council)}
+    subject_role = "clerk" if about == "The Clerk" else "chair"
+    profile_handles = {e.handles.get("terminal"): e for e in load_profile(council, Path("/nonexistent")).roster}
+    for handle in notified:
+        entry = profile_handles[handle]
+        assert subject_role not in entry.roles and entry.name in members
+    assert notified or any(r.kind == "not_delivered" for r in replies)
+
+
+@pytest.mark.parametrize("council", sorted(COUNCIL_PEOPLE))
+async def test_every_council_the_grievance_quotes_its_own_procedure_or_says_there_is_none(
+        terminal: MemoryAdapter, council: str) -> None:
+    _, officer = COUNCIL_PEOPLE[council]
+    user = officer or f"officer-{council}"
+    if officer is None:
+        await terminal.push(f"/council {council}", user=user)
+    replies = await terminal.push("/grievance", user=user)
+    quotes = [b for r in replies for b in r.blocks if isinstance(b, QuoteBlock)]
+    assert all(q.clause_id.startswith(f"{council}:") for q in quotes)
+    if council in ("blaby", "honiton"):
+        assert "does not set out a grievance procedure" in said(replies)
+    else:
+        assert any(r.kind == "route" for r in replies) and quotes
+    assert "Who is your grievance about?" in said(replies)
