@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import answering, council_choice, feedback, intent, roster
+from bot import answering, council_choice, feedback, intent, linking, roster
 from bot.commands import Command, CommandTable, core_commands, parse
 from bot.context import Services, Turn
 from bot.flowhooks import FlowRegistry
@@ -42,6 +42,7 @@ RACED = "I was still busy with your previous message. Please send that again."
 def default_commands() -> CommandTable:
     table = core_commands()
     roster.register(table)
+    linking.register(table)
     return table
 
 

@@ -283,3 +283,19 @@ async def test_every_council_the_grievance_quotes_its_own_procedure_or_says_ther
     else:
         assert any(r.kind == "route" for r in replies) and quotes
     assert "Who is your grievance about?" in said(replies)
+
+
+async def test_clerk_issues_a_link_code_and_a_new_account_links_once(terminal: MemoryAdapter, store: Store) -> None:
+    refused = await terminal.push("/linkcode Cllr Ruth Okafor", user="okafor")
+    assert kinds(refused) == ["refusal"]
+    issued = await terminal.push("/linkcode ruth okafor", user="clerk")
+    code = re.search(r"Link code for Cllr Ruth Okafor: (\S+)", said(issued))
+    assert code is not None
+    linked = await terminal.push(f"/link {code.group(1)}", user="ruth-laptop")
+    assert "Linked: you are Cllr Ruth Okafor" in said(linked)
+    assert "You are Cllr Ruth Okafor" in said(await terminal.push("/whoami", user="ruth-laptop"))
+    again = await terminal.push(f"/link {code.group(1)}", user="someone-else")
+    assert kinds(again) == ["link_failed"]
+    for _ in range(5):
+        await terminal.push("/link WRONGCODE1", user="guesser")
+    assert kinds(await terminal.push(f"/link {code.group(1)}", user="guesser")) == ["link_throttled"]

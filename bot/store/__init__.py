@@ -22,6 +22,7 @@ from bot.store.database import Database, database_url, shown
 from bot.store.errors import ConcurrentUpdate, StoreError, StoreUnavailable
 from bot.store.feedback import Feedback, FeedbackItem
 from bot.store.inbox import Inbox
+from bot.store.links import Links
 from bot.store.members import Members, find_by_identity
 
 __all__ = ["ConcurrentUpdate", "Conversation", "Facts", "FeedbackItem", "Store", "StoreError", "StoreUnavailable"]
@@ -47,6 +48,7 @@ class Store:
         self.audit = Audit(sessions)
         self.broadcasts = Broadcasts(sessions)
         self.cases = Cases(sessions)
+        self.links = Links(sessions)
 
     @classmethod
     async def open(cls, url: URL | str | None = None, *, data_dir: Path | None = None,

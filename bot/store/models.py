@@ -223,3 +223,13 @@ class AcknowledgementRow(Base):
     version: Mapped[str | None] = mapped_column(String(32), nullable=True)
     platform: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LinkCodeRow(Base):
+    """A one-time code the Clerk issues so someone can link a platform account to their roster entry."""
+
+    __tablename__ = "link_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
