@@ -26,7 +26,7 @@ from bot.messages import Reply, Text, Visibility
 
 log = logging.getLogger(__name__)
 
-MENU = ("start", "help", "ask", "report", "grievance", "council", "cancel", "whoami")
+MENU = ("start", "help", "ask", "report", "grievance", "council", "cancel", "whoami", "link", "case", "cases")
 """The commands offered in Telegram's menu (``setMyCommands``), in this order."""
 MENU_FALLBACK = {"report": "report a concern, in private", "grievance": "raise a grievance, in private"}
 """Descriptions for menu commands the dialogue does not (yet) register itself."""
