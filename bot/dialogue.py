@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import answering, council_choice, feedback, intent, linking, roster
+from bot import answering, council_choice, feedback, intent, linking, publish, roster
 from bot.commands import Command, CommandTable, core_commands, parse
 from bot.context import Services, Turn
 from bot.flowhooks import FlowRegistry
@@ -43,6 +43,7 @@ def default_commands() -> CommandTable:
     table = core_commands()
     roster.register(table)
     linking.register(table)
+    publish.register(table)
     return table
 
 
@@ -56,6 +57,7 @@ class Dialogue:
             council_choice.ACTION: self._choose_council, feedback.ACTION: feedback.on_press,
             intent.START: self._start_flow, intent.DISMISS: self._dismiss_offer,
         }
+        publish.register_actions(self.add_action)
         self.services = Services(qa=qa, store=store, councils=sorted(qa.library.sources()), commands=self.commands)
         middleware: list[Middleware] = [ignore_bots, size_limit(max_chars), rate_limit or RateLimit()]
         self._run = chain(middleware, self._dispatch)

@@ -32,6 +32,14 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A text document sent with a message (the Clerk's ``/publish``); the adapter downloads and decodes it."""
+
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     platform: str
     user_id: str
@@ -46,6 +54,7 @@ class Incoming:
     """The platform's id for this delivery; a redelivery with the same id is dropped."""
     user_name: str | None = None
     from_bot: bool = False
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True, slots=True)

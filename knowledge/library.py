@@ -63,6 +63,7 @@ class Library:
                 stamp = live_stamp(self.home, slug)
                 self.indexes[slug] = self._load_or_build(require(self.sources(), slug))
                 self._stamps[slug] = stamp
+                self._checked[slug] = time.monotonic()
                 self._domain = None
                 self._prepare_queries()
         finally:
@@ -83,6 +84,7 @@ class Library:
     def swap(self, slug: str, index: CouncilIndex) -> None:
         """Answer from ``index`` from now on (after the ``live`` pointer has been moved to its version)."""
         self._stamps[slug] = live_stamp(self.home, slug)
+        self._checked[slug] = time.monotonic()
         self.indexes[slug] = index
         self._domain = None
 
@@ -94,6 +96,7 @@ class Library:
                 stamp = live_stamp(self.home, source.slug)
                 self.indexes[source.slug] = self._load_or_build(source, force=force)
                 self._stamps[source.slug] = stamp
+                self._checked[source.slug] = time.monotonic()
                 self._domain = None
                 self.problems.pop(source.slug, None)
             except KnowledgeError as exc:

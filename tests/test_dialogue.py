@@ -169,18 +169,18 @@ async def test_unknown_command_suggests_help(chat: MemoryAdapter) -> None:
 
 async def test_features_extend_the_command_table_and_permissions_hold(dialogue: Dialogue, terminal: MemoryAdapter,
                                                                        store: Store) -> None:
-    async def broadcast(turn: Turn, args: str) -> list[Reply]:
+    async def announce(turn: Turn, args: str) -> list[Reply]:
         return [say(f"Queued for {turn.council}.", kind="broadcast")]
 
-    dialogue.add_command(Command("broadcast", broadcast, "send a notice to every member", permission="broadcast"))
-    assert "/broadcast - send a notice to every member" in said(await terminal.push("/help"))
-    refused = await terminal.push("/broadcast the meeting moved", user="chair")
+    dialogue.add_command(Command("announce", announce, "announce to every member", permission="broadcast"))
+    assert "/announce - announce to every member" in said(await terminal.push("/help"))
+    refused = await terminal.push("/announce the meeting moved", user="chair")
     assert kinds(refused) == ["refusal"] and "only for the Clerk" in said(refused)
-    assert kinds(await terminal.push("/broadcast the meeting moved", user="deputy")) == ["refusal"]
-    assert said(await terminal.push("/broadcast the meeting moved", user="clerk")) == "Queued for wendlebury."
+    assert kinds(await terminal.push("/announce the meeting moved", user="deputy")) == ["refusal"]
+    assert said(await terminal.push("/announce the meeting moved", user="clerk")) == "Queued for wendlebury."
     events = await store.audit.recent()
     refusals = [e for e in events if e.event == "command.refused"]
-    assert len(refusals) == 2 and {e.ref for e in refusals} == {"broadcast"}
+    assert len(refusals) == 2 and {e.ref for e in refusals} == {"announce"}
     assert not any("meeting" in str(value) for e in events for value in vars_of(e))
 
 

@@ -99,6 +99,13 @@ class Broadcasts:
                 .order_by(BroadcastRow.id.desc()).limit(1))
             return _broadcast(row) if row else None
 
+    async def latest_version(self, council: str, version: str) -> Broadcast | None:
+        async with self.sessions() as session:
+            row = await session.scalar(select(BroadcastRow).where(
+                BroadcastRow.council == council, BroadcastRow.version == version)
+                .order_by(BroadcastRow.id.desc()).limit(1))
+            return _broadcast(row) if row else None
+
     async def acknowledge(self, broadcast: Broadcast, member: Member, platform: str) -> datetime | None:
         """``None`` when this is the member's first acknowledgement; else when they acknowledged before."""
         try:

@@ -1,0 +1,205 @@
+"""The outbox worker: claim due deliveries, pace them, send, record each result the moment it is known.
+
+- Pace: a token bucket per platform and per chat (``pacing.py``); a chat that must wait long is postponed in
+  the database rather than holding a slot.
+- 429: the delivery is due again after ``Retry-After`` (other chats carry on). 5xx, timeouts: exponential
+  backoff with jitter, then given up as ``gave_up``. Permanent errors (blocked, left, not found): failed at
+  once, and reported to the broadcast's sender once the broadcast is settled.
+- Restart: a claim is a lease. A worker that dies leaves its in-flight rows ``sending``; they are due again
+  when the lease runs out (or at once when a SQLite worker starts, SQLite having one worker) and counted
+  ``doubtful``: only those can have reached someone twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.broadcasts.compose import delivery_reply
+from bot.broadcasts.pacing import Pacer
+from bot.broadcasts.sending import Permanent, RetryAfter, Sender, Transient
+from bot.broadcasts.settings import DEFAULT_PACING, UNPACED, Pacing
+from bot.store import Store
+from bot.store.broadcasts import Broadcast, aware
+from bot.store.deliveries import Delivery
+from bot.store.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerOptions:
+    batch: int = 100
+    concurrency: int = 16
+    """Sends in flight per platform."""
+    lease: timedelta = timedelta(minutes=2)
+    max_attempts: int = 8
+    """For transient errors; a row retried this often is given up."""
+    max_rate_limited: int = 40
+    backoff: float = 1.0
+    max_backoff: float = 600.0
+    max_inline_wait: float = 2.0
+    idle_poll: float = 1.0
+    housekeeping_every: float = 30.0
+
+
+@dataclass
+class WorkerStats:
+    sent: int = 0
+    rate_limited: int = 0
+    transient: int = 0
+    failed: int = 0
+    postponed: int = 0
+    recovered: int = 0
+    by_platform: dict[str, int] = field(default_factory=dict)
+
+
+class OutboxWorker:
+    def __init__(self, store: Store, senders: Mapping[str, Sender], *, pacing: Mapping[str, Pacing] | None = None,
+                 options: WorkerOptions | None = None, now: Callable[[], datetime] = utcnow,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, rng: random.Random | None = None) -> None:
+        self.store = store
+        self.outbox = store.broadcasts.outbox
+        self.senders = dict(senders)
+        paces = {**DEFAULT_PACING, **(pacing or {})}
+        self.pacers = {p: Pacer(paces.get(p, UNPACED)) for p in self.senders}
+        self.options = options or WorkerOptions()
+        self.now = now
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.stats = WorkerStats()
+        self._broadcasts: dict[int, Broadcast] = {}
+        self._slots = {p: asyncio.Semaphore(self.options.concurrency) for p in self.senders}
+        self._started = False
+
+    async def start(self) -> None:
+        """A SQLite worker is the only one: whatever its predecessor held when it died is due again now."""
+        if not self._started and self.store.database.is_sqlite:
+            self.stats.recovered += await self.outbox.recover(list(self.senders))
+        self._started = True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve until ``stop`` is set: one loop per platform, reminders and reports now and then."""
+        await self.start()
+        loops = [asyncio.create_task(self._platform_loop(p, stop)) for p in self.senders]
+        try:
+            while not stop.is_set():
+                await self.housekeeping()
+                await _wait(stop, self.options.housekeeping_every)
+        finally:
+            await asyncio.gather(*loops, return_exceptions=True)
+
+    async def drain(self, *, timeout: float = 60.0) -> WorkerStats:
+        """Deliver until nothing is outstanding for this worker's platforms (tests, the bench, ``--until-idle``)."""
+        await self.start()
+        async with asyncio.timeout(timeout):
+            while True:
+                await asyncio.gather(*(self._platform_loop(p, None) for p in self.senders))
+                if not await self.housekeeping() and not await self.outbox.outstanding(list(self.senders)):
+                    return self.stats
+
+    async def housekeeping(self) -> int:
+        """Queue due reminders and failure reports; how many were queued."""
+        platforms = list(self.senders)
+        return (await self.store.broadcasts.remind(platforms, now=self.now())
+                + await self.store.broadcasts.report_failures(platforms, now=self.now()))
+
+    async def _platform_loop(self, platform: str, stop: asyncio.Event | None) -> None:
+        """With ``stop``: until it is set. Without: until this platform has nothing outstanding."""
+        while stop is None or not stop.is_set():
+            if await self.run_once(platform):
+                continue
+            if stop is None and not await self.outbox.outstanding([platform]):
+                return
+            due = await self.outbox.next_due(platform)
+            wait = self.options.idle_poll
+            if due is not None:
+                wait = min(wait, max(0.01, (aware(due) - self.now()).total_seconds()))
+            if stop is None:
+                await self.sleep(wait)
+            else:
+                await _wait(stop, wait)
+
+    async def run_once(self, platform: str) -> int:
+        """Claim one batch of due rows for ``platform`` and deliver them; how many were claimed."""
+        claimed = await self.outbox.claim(platform, limit=self.options.batch, lease=self.options.lease,
+                                          now=self.now())
+        if claimed:
+            await asyncio.gather(*(self._deliver(d) for d in claimed))
+        return len(claimed)
+
+    async def _broadcast(self, broadcast_id: int) -> Broadcast | None:
+        if broadcast_id not in self._broadcasts:
+            found = await self.store.broadcasts.get(broadcast_id)
+            if found is None:
+                return None
+            if len(self._broadcasts) > 64:
+                self._broadcasts.clear()
+            self._broadcasts[broadcast_id] = found
+        return self._broadcasts[broadcast_id]
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        pacer = self.pacers[delivery.platform]
+        delay = pacer.chat_delay(delivery.recipient)
+        if delay > self.options.max_inline_wait:
+            self.stats.postponed += 1
+            await self.outbox.postpone(delivery.id, self.now() + timedelta(seconds=delay))
+            return
+        broadcast = await self._broadcast(delivery.broadcast_id)
+        if broadcast is None:
+            await self.outbox.fail(delivery.id, "no_broadcast")
+            return
+        standing = await self.store.broadcasts.standing(broadcast) if delivery.purpose == "report" else None
+        reply = delivery_reply(broadcast, delivery.purpose, standing=standing)
+        wait = pacer.reserve(delivery.recipient)
+        if wait > 0:
+            await self.sleep(wait)
+        async with self._slots[delivery.platform]:  # a slot covers the send *and* its record: in flight = in doubt
+            try:
+                message_id = await self.senders[delivery.platform].send(delivery.recipient, reply)
+            except RetryAfter as error:
+                await self._again(delivery, error.seconds, error.kind, limit=self.options.max_rate_limited)
+                self.stats.rate_limited += 1
+                return
+            except Permanent as error:
+                await self._fail(delivery, error.kind)
+                return
+            except Transient as error:
+                await self._again(delivery, self._backoff(delivery.attempts), error.kind)
+                self.stats.transient += 1
+                return
+            except Exception as error:  # a sender's bug must not stop the outbox; retried like a network error
+                log.warning("%s sender raised %s", delivery.platform, type(error).__name__)
+                await self._again(delivery, self._backoff(delivery.attempts), type(error).__name__)
+                self.stats.transient += 1
+                return
+            await self.outbox.sent(delivery.id, message_id, now=self.now())
+        self.stats.sent += 1
+        self.stats.by_platform[delivery.platform] = self.stats.by_platform.get(delivery.platform, 0) + 1
+
+    async def _again(self, delivery: Delivery, seconds: float, kind: str, *, limit: int | None = None) -> None:
+        if delivery.attempts >= (limit or self.options.max_attempts):
+            await self._fail(delivery, "gave_up")
+            return
+        await self.outbox.retry(delivery.id, self.now() + timedelta(seconds=seconds), kind)
+
+    async def _fail(self, delivery: Delivery, kind: str) -> None:
+        self.stats.failed += 1
+        log.info("delivery %d on %s failed for good: %s", delivery.id, delivery.platform, kind)
+        await self.outbox.fail(delivery.id, kind)
+
+    def _backoff(self, attempts: int) -> float:
+        """Exponential, with jitter so retries from many rows do not arrive together."""
+        base: float = min(self.options.max_backoff, self.options.backoff * 2.0 ** max(0, attempts - 1))
+        return base * (0.5 + self.rng.random() / 2)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return

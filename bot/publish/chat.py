@@ -1,0 +1,114 @@
+"""``/publish [VERSION] [NOTE]`` with the new text attached: a preview with Publish / Cancel, then publication
+and a broadcast of the changes for every member to acknowledge. The Clerk only (``publish`` permission), on
+the command and again on the button, since a button press is not a command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+
+from bot.broadcasts.chat import ActionHandler, allowed, delivery_platforms, refusal
+from bot.broadcasts.compose import to_json, version_content
+from bot.broadcasts.settings import reminder_interval
+from bot.commands import Command, CommandTable
+from bot.context import Turn
+from bot.messages import Action, Button, Reply, Target, Visibility
+from bot.publish import drafts
+from bot.publish.preview import affected_rules, preview_blocks
+from knowledge.errors import KnowledgeError
+from knowledge.publishing import Draft, prepare, publish
+
+CONFIRM, CANCEL = "publish.confirm", "publish.cancel"
+USAGE = ("Attach the new version of your protocol as a text file and send /publish, optionally with a version "
+         "name and a note for members: /publish 2026-11 Clause 5.4 reworded.")
+_VERSION = re.compile(r"^(v?\d+(\.\d+)*[a-z]?|\d{4}-\d{2}(-\d{2})?)$", re.IGNORECASE)
+
+
+def parse_args(args: str) -> tuple[str | None, str | None]:
+    """``2026-11 Clause 5.4 reworded`` -> ("2026-11", "Clause 5.4 reworded"); a first word that does not look
+    like a version is part of the note."""
+    first, _, rest = args.strip().partition(" ")
+    if first and _VERSION.match(first):
+        return first, rest.strip() or None
+    return None, args.strip() or None
+
+
+def _private(turn: Turn, reply: Reply) -> Reply:
+    if turn.in_private:
+        return reply
+    return Reply(reply.blocks, reply.buttons, Visibility.DIRECT_MESSAGE,
+                 Target(turn.incoming.platform, user_id=turn.incoming.user_id), reply.meta)
+
+
+async def _publish(turn: Turn, args: str) -> list[Reply]:
+    assert turn.member is not None  # the permission check let only the Clerk through
+    attachment = turn.incoming.attachment
+    if attachment is None:
+        return [turn.privately(USAGE, kind="usage")]
+    version, note = parse_args(args)
+    library, council = turn.services.qa.library, turn.member.council
+    try:
+        draft = await asyncio.to_thread(prepare, library, council, attachment.text, version=version,
+                                        source_name=attachment.name)
+    except KnowledgeError as exc:
+        await turn.audit("publish.invalid", ref=council)
+        return [turn.privately(f"Nothing was published: {exc}\nThe live version is unchanged and still answers "
+                               "questions.", kind="publish_refused")]
+    token = drafts.stage(library.home, drafts.StagedDraft(council, draft.version, attachment.text, attachment.name,
+                                                          note, draft.live_version, turn.member.id))
+    await turn.audit("publish.previewed", ref=f"{council}@{draft.version}")
+    impacts = affected_rules(draft, library.home)
+    value = f"{council}:{token}"
+    buttons = (Button("Publish", Action(CONFIRM, value)), Button("Cancel", Action(CANCEL, value)))
+    reply = Reply(tuple(preview_blocks(draft, impacts, note=note)), buttons, meta={"kind": "publish_preview"})
+    return [_private(turn, reply)]
+
+
+async def _confirm(turn: Turn, value: str) -> list[Reply]:
+    council, _, token = value.partition(":")
+    if not allowed(turn, "publish") or turn.member is None or turn.member.council != council:
+        return await refusal(turn, "publish", CONFIRM)
+    library = turn.services.qa.library
+    staged = drafts.load(library.home, council, token)
+    if staged is None or not drafts.drop(library.home, council, token):
+        return [turn.privately("That preview was already published or cancelled.", kind="publish_stale")]
+    try:
+        draft: Draft = await asyncio.to_thread(prepare, library, council, staged.text, version=staged.version,
+                                               source_name=staged.name)
+        if draft.live_version != staged.live_version:
+            return [turn.privately("The live version changed since this preview; nothing was published. Please "
+                                   "send /publish with the file again.", kind="publish_refused")]
+        index = await asyncio.to_thread(publish, library, draft, note=staged.note)
+    except KnowledgeError as exc:
+        return [turn.privately(f"Nothing was published: {exc}", kind="publish_refused")]
+    await turn.audit("protocol.published", ref=f"{council}@{draft.version}")
+    content = version_content(index.meta, draft.diff, previous=draft.live_version, note=staged.note)
+    broadcast, queued = await turn.store.broadcasts.create(
+        council, "version", to_json(content), platforms=delivery_platforms(turn), version=draft.version,
+        needs_ack=True, created_by=turn.member.id, remind_after=reminder_interval())
+    await turn.audit("broadcast.queued", ref=str(broadcast.id))
+    return [turn.privately(f"Published version {draft.version}: questions are answered from it now. The changes "
+                           f"are on their way to members ({queued} message(s)); /acks shows who has acknowledged.",
+                           kind="published")]
+
+
+async def _cancel(turn: Turn, value: str) -> list[Reply]:
+    council, _, token = value.partition(":")
+    if not allowed(turn, "publish") or turn.member is None or turn.member.council != council:
+        return await refusal(turn, "publish", CANCEL)
+    drafts.drop(turn.services.qa.library.home, council, token)
+    await turn.audit("publish.cancelled", ref=council)
+    return [turn.privately("Cancelled: nothing was published and the live version is unchanged.",
+                           kind="publish_cancelled")]
+
+
+def register(table: CommandTable) -> None:
+    table.register(Command("publish", _publish, "publish a new version of the protocol (the Clerk; attach it)",
+                           usage="[VERSION] [NOTE]", permission="publish"))
+
+
+def register_actions(add: Callable[[str, ActionHandler], None]) -> None:
+    add(CONFIRM, _confirm)
+    add(CANCEL, _cancel)
