@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from adapters.cli import cases, route, serve
+from adapters.cli import cases, publish, route, serve
 from adapters.cli.runtime import make_service
 from bot.qa import EmptyQuestionError, QaService
 from bot.store import Store, StoreError
@@ -187,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True)
     add.add_argument("--title")
     add.set_defaults(func=cmd_council_add)
+    publish.add_parser(sub)
     route.add_parser(sub)
     cases.add_parser(sub)
     serve.add_parser(sub)

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.messages import Block, Text
 from config.routing import RoutingConfigError, load_routing
 from knowledge.clauses import Clause
+from knowledge.diff import ProtocolDiff
 from knowledge.publishing import Draft
 
 
@@ -60,7 +61,19 @@ def preview_blocks(draft: Draft, impacts: list[RuleImpact], *, note: str | None 
     blocks: list[Block] = [Text(f"Preview: version {draft.version} of {meta.council_name}'s {meta.title}, "
                                 f"compared with {live}: {counts}; {draft.diff.unchanged} clauses unchanged."
                                 + (f"\nNote: {note}" if note else ""))]
-    for change in draft.diff.changes:
+    blocks += change_blocks(draft.diff)
+    if impacts:
+        lines = ["Routing rules to correct (config/councils/<council>.yaml, routing:):"]
+        lines += [f"  rule {i.rule!r} cites {i.ref}, which is {i.kind}" for i in impacts]
+        blocks.append(Text("\n".join(lines)))
+    blocks.append(Text("Nothing is published until you confirm. Members will be sent the changes to acknowledge."))
+    return blocks
+
+
+def change_blocks(diff: ProtocolDiff) -> list[Block]:
+    """One block per clause, by clause number: the old text and the new one beneath it."""
+    blocks: list[Block] = []
+    for change in diff.changes:
         if change.kind == "changed" and change.old and change.new:
             blocks.append(Text(f"{change.label} changed\n  was: {_one_line(change.old.text)}\n"
                                f"  now: {_one_line(change.new.text)}"))
@@ -68,11 +81,6 @@ def preview_blocks(draft: Draft, impacts: list[RuleImpact], *, note: str | None 
             blocks.append(Text(f"{change.label} added\n  now: {_one_line(change.new.text)}"))
         elif change.old:
             blocks.append(Text(f"{change.label} removed\n  was: {_one_line(change.old.text)}"))
-    if impacts:
-        lines = ["Routing rules to correct (config/councils/<council>.yaml, routing:):"]
-        lines += [f"  rule {i.rule!r} cites {i.ref}, which is {i.kind}" for i in impacts]
-        blocks.append(Text("\n".join(lines)))
-    blocks.append(Text("Nothing is published until you confirm. Members will be sent the changes to acknowledge."))
     return blocks
 
 

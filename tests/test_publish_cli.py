@@ -1,0 +1,68 @@
+"""``protocol-bot publish | versions | diff`` in-process with the fake embedder: preview without --yes changes
+nothing; with --yes the version goes live and its changes are queued for members; a bad file changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from adapters.cli.main import main
+from bot.store import Store
+from knowledge.versions import live_version
+from tests.test_publish_versions import NEW_54, ledbury_v2
+
+
+@pytest.fixture(autouse=True)
+def fake_model(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    monkeypatch.setenv("PROTOCOL_BOT_EMBEDDER", "hash")
+    monkeypatch.delenv("PROTOCOL_BOT_DATABASE_URL", raising=False)
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_preview_then_publish_then_versions_and_diff(home: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    new = tmp_path / "ledbury-v2.txt"
+    new.write_text(ledbury_v2(), encoding="utf-8")
+    code, out, _ = run(["publish", "--council", "ledbury", str(new)], capsys)
+    assert code == 0 and "5.4 changed\n  was: " in out and "5.5 added" in out and "5.3 removed" in out
+    assert "Nothing published" in out and live_version(home, "ledbury") is None
+
+    code, out, _ = run(["publish", "--council", "ledbury", str(new), "--version", "2026-11", "--note", "5.4", "--yes"],
+                       capsys)
+    assert code == 0 and "Published version 2026-11" in out and "Queued 0 message(s)" in out
+    assert live_version(home, "ledbury") == "2026-11"
+    code, out, _ = run(["ask", "--council", "ledbury", "who do I raise concerns about staff with?", "--json"], capsys)
+    assert code == 0
+
+    code, out, _ = run(["versions", "--council", "ledbury", "--json"], capsys)
+    assert [(v["version"], v["live"], v["note"]) for v in json.loads(out)] == [
+        ("1", False, "the text in use before versions"), ("2026-11", True, "5.4")]
+    code, out, _ = run(["diff", "--council", "ledbury", "1", "2026-11"], capsys)
+    assert code == 0 and "3 clause(s) differ" in out and NEW_54 in out
+
+    async def broadcasts() -> int | None:
+        store = await Store.open()
+        try:
+            found = await store.broadcasts.latest("ledbury")
+            return found.id if found and found.version == "2026-11" else None
+        finally:
+            await store.close()
+
+    assert asyncio.run(broadcasts()) is not None  # queued (Ledbury has no roster, so no one to send to yet)
+
+
+def test_a_bad_file_changes_nothing(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "minutes.txt"
+    bad.write_text("Minutes of the meeting of 3 March.", encoding="utf-8")
+    code, _, err = run(["publish", "--council", "ledbury", str(bad), "--yes"], capsys)
+    assert code == 2 and "is it the whole protocol?" in err and live_version(home, "ledbury") is None
+    code, _, err = run(["diff", "--council", "ledbury", "1", "2"], capsys)
+    assert code == 2 and "no version '1'" in err
