@@ -111,3 +111,17 @@ def test_unreachable_database_is_a_clear_error(capsys: pytest.CaptureFixture[str
     code, _, err = run(["db", "upgrade"], capsys)
     assert code == 2 and "Cannot open the database at postgresql+asyncpg://bot:***@127.0.0.1:1/protocol" in err
     assert "hunter2" not in err
+
+
+def test_chat_walks_a_report_and_shows_nobody_else_s_notice(home: Path) -> None:
+    from adapters.cli.chat import run_chat
+    from adapters.cli.runtime import make_service
+
+    inputs = iter(["/report", "1", "2", "1", "1", "The clerk was rude to me.", "1", "send", "/quit"])
+    said: list[str] = []
+    assert run_chat(make_service(), user="okafor", read=lambda _p: next(inputs), write=said.append) == 0
+    text = "\n".join(said)
+    assert "goes first to the Chairman of the Staffing Committee (Cllr Alan Whitcombe)" in text
+    assert "- What happened: The clerk was rude to me." in text
+    assert "Your reference is WEN-" in text and "shown only this once" in text
+    assert "has been sent to you through Protocol Bot" not in text  # Cllr Whitcombe's notice is not ours

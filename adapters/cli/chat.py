@@ -47,6 +47,8 @@ async def _chat(service: QaService, *, council: str | None, user: str, read: Cal
                                 action=action)
             buttons: list[Action] = []
             for reply in await dialogue.handle(incoming):
+                if reply.target is not None and reply.target.user_id not in (None, user):
+                    continue  # for someone else (a case notice to its recipient): not shown at this terminal
                 write(render(reply))
                 buttons = [b.action for b in reply.buttons] or buttons
             return buttons

@@ -54,6 +54,8 @@ class Step(BaseModel):
     """``action`` steps: a name in the flow action registry (``route``, ``submit``, ``procedure``...)."""
     next: str | None = None
     max_chars: int = 4000
+    label: str | None = None
+    """How the answer is labelled in the summary before sending (default: the prompt up to its "?")."""
     when: dict[str, list[str]] | None = None
     """Skip this step unless earlier answers match."""
 
@@ -63,6 +65,8 @@ class FlowDefinition(BaseModel):
 
     name: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
     title: str = Field(min_length=1)
+    noun: str = "report"
+    """What a submitted one is called in notices: "a confidential report", "a confidential grievance"."""
     dm_only: bool = True
     timeout_hours: float = Field(default=24.0, gt=0)
     audience: tuple[str, ...] = ()

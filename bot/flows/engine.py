@@ -318,7 +318,7 @@ class YamlFlow:
                 if raw is None:
                     continue
                 value = next((c.label for c in step.choices if c.value == raw), raw) or "(none)"
-            lines.append(f"- {step.prompt.split('?')[0].rstrip('.')}: {value}")
+            lines.append(f"- {step.label or step.prompt.split('?')[0].rstrip('.')}: {value}")
         return "\n".join(lines)
 
     def _choices(self, step: Step, state: dict[str, Any]) -> list[Choice]:

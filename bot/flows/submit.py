@@ -82,7 +82,7 @@ async def submit_action(run: FlowRun) -> ActionResult:
     await turn.audit("case.submitted", ref=case.reference)
     notices: list[Reply] = []
     for member_id, platform, user_id in await turn.store.cases.identities([m.id for m in recipients]):
-        notices.append(Reply((Text(f"A confidential {run.flow.title.lower()} ({case.reference}) has been sent to "
+        notices.append(Reply((Text(f"A confidential {run.flow.noun} ({case.reference}) has been sent to "
                                    "you through Protocol Bot. Read it in a private chat with me: "
                                    f"/cases {case.reference}"),),
                              visibility=Visibility.DIRECT_MESSAGE, target=Target(platform, user_id=user_id),
