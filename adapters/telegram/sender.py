@@ -12,6 +12,8 @@ only this delivery. Errors become ``bot.broadcasts.sending`` errors:
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, TimedOut
@@ -33,6 +35,7 @@ class TelegramSender:
         request = HTTPXRequest(connection_pool_size=connections, pool_timeout=10.0)
         self.bot = Bot(token, base_url=api_url(base_url), request=request)
         self._ready = False
+        self._starting = asyncio.Lock()
 
     async def send(self, recipient: str, reply: Reply) -> str:
         if not self._ready:
@@ -59,6 +62,11 @@ class TelegramSender:
         return first or ""
 
     async def _start(self) -> None:
+        async with self._starting:  # the first batch's sends arrive together: initialise once
+            if not self._ready:
+                await self._initialise()
+
+    async def _initialise(self) -> None:
         try:
             await self.bot.initialize()
         except InvalidToken:

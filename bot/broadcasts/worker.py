@@ -5,6 +5,8 @@
 - 429: the delivery is due again after ``Retry-After`` (other chats carry on). 5xx, timeouts: exponential
   backoff with jitter, then given up as ``gave_up``. Permanent errors (blocked, left, not found): failed at
   once, and reported to the broadcast's sender once the broadcast is settled.
+- Records: sends that finish together are recorded in one transaction (``_record``); a send keeps its slot
+  until its row is committed, so the sends in doubt after a crash are never more than the slots.
 - Restart: a claim is a lease. A worker that dies leaves its in-flight rows ``sending``; they are due again
   when the lease runs out (or at once when a SQLite worker starts, SQLite having one worker) and counted
   ``doubtful``: only those can have reached someone twice.
@@ -15,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from bot.broadcasts.compose import delivery_reply
 from bot.broadcasts.pacing import Pacer
@@ -29,6 +32,7 @@ from bot.store.deliveries import Delivery
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +77,24 @@ class OutboxWorker:
         self.rng = rng or random.Random()
         self.stats = WorkerStats()
         self._broadcasts: dict[int, Broadcast] = {}
+        self._fetching = asyncio.Lock()
         self._slots = {p: asyncio.Semaphore(self.options.concurrency) for p in self.senders}
         self._started = False
+        self._marks: list[tuple[int, str, asyncio.Future[None]]] = []
+        self._marked = asyncio.Event()
+        self._recorder: asyncio.Task[None] | None = None
+        self._closing = False
 
     async def start(self) -> None:
         """A SQLite worker is the only one: whatever its predecessor held when it died is due again now."""
         if not self._started and self.store.database.is_sqlite:
-            self.stats.recovered += await self.outbox.recover(list(self.senders))
+            self.stats.recovered += await whole(self.outbox.recover(list(self.senders)))
         self._started = True
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set: one loop per platform, reminders and reports now and then."""
         await self.start()
+        self._start_recording()
         loops = [asyncio.create_task(self._platform_loop(p, stop)) for p in self.senders]
         try:
             while not stop.is_set():
@@ -92,21 +102,71 @@ class OutboxWorker:
                 await _wait(stop, self.options.housekeeping_every)
         finally:
             await asyncio.gather(*loops, return_exceptions=True)
+            self._stop_recording()
 
     async def drain(self, *, timeout: float = 60.0) -> WorkerStats:
         """Deliver until nothing is outstanding for this worker's platforms (tests, the bench, ``--until-idle``)."""
         await self.start()
-        async with asyncio.timeout(timeout):
-            while True:
-                await asyncio.gather(*(self._platform_loop(p, None) for p in self.senders))
-                if not await self.housekeeping() and not await self.outbox.outstanding(list(self.senders)):
-                    return self.stats
+        self._start_recording()
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    await asyncio.gather(*(self._platform_loop(p, None) for p in self.senders))
+                    if not await self.housekeeping() and not await self.outbox.outstanding(list(self.senders)):
+                        return self.stats
+        finally:
+            self._stop_recording()  # dies with the worker: an unrecorded send stays in doubt, as after a crash
+
+    async def _record(self) -> None:
+        """Commit the sends that finished since the last commit, together; wake each sender when its row is in.
+
+        Stopped (``_stop_recording``) it finishes the commit under way and records nothing more: what was not
+        committed stays in doubt, exactly as if the process had died there."""
+        while not self._closing:
+            await self._marked.wait()
+            self._marked.clear()
+            batch, self._marks = self._marks, []
+            if not batch or self._closing:
+                continue
+            try:
+                await whole(self.outbox.sent_many([(i, m) for i, m, _ in batch], now=self.now()))
+            except Exception as error:  # the rows stay in doubt and are sent again after their lease
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                continue
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
+    def _start_recording(self) -> None:
+        self._closing = False
+        self._marks = []
+        self._recorder = asyncio.create_task(self._record())
+
+    def _stop_recording(self) -> None:
+        """Not ``cancel()``: a commit cut off half-way would leave SQLite locked for the next worker."""
+        self._closing = True
+        self._marked.set()
+
+    async def _mark_sent(self, delivery_id: int, message_id: str) -> None:
+        if self._recorder is None or self._recorder.done() or self._closing:
+            await whole(self.outbox.sent(delivery_id, message_id, now=self.now()))
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._marks.append((delivery_id, message_id, done))
+        self._marked.set()
+        try:
+            await done
+        except Exception as error:
+            log.warning("a send to %s could not be recorded (%s); it will be retried", "the platform",
+                        type(error).__name__)
 
     async def housekeeping(self) -> int:
         """Queue due reminders and failure reports; how many were queued."""
         platforms = list(self.senders)
-        return (await self.store.broadcasts.remind(platforms, now=self.now())
-                + await self.store.broadcasts.report_failures(platforms, now=self.now()))
+        return (await whole(self.store.broadcasts.remind(platforms, now=self.now()))
+                + await whole(self.store.broadcasts.report_failures(platforms, now=self.now())))
 
     async def _platform_loop(self, platform: str, stop: asyncio.Event | None) -> None:
         """With ``stop``: until it is set. Without: until this platform has nothing outstanding."""
@@ -126,20 +186,24 @@ class OutboxWorker:
 
     async def run_once(self, platform: str) -> int:
         """Claim one batch of due rows for ``platform`` and deliver them; how many were claimed."""
-        claimed = await self.outbox.claim(platform, limit=self.options.batch, lease=self.options.lease,
-                                          now=self.now())
+        claimed = await whole(self.outbox.claim(platform, limit=self.options.batch, lease=self.options.lease,
+                                                now=self.now()))
         if claimed:
             await asyncio.gather(*(self._deliver(d) for d in claimed))
         return len(claimed)
 
     async def _broadcast(self, broadcast_id: int) -> Broadcast | None:
-        if broadcast_id not in self._broadcasts:
-            found = await self.store.broadcasts.get(broadcast_id)
-            if found is None:
-                return None
-            if len(self._broadcasts) > 64:
-                self._broadcasts.clear()
-            self._broadcasts[broadcast_id] = found
+        """Read once per worker, not once per delivery (a batch asks for the same one many times at once)."""
+        if broadcast_id in self._broadcasts:
+            return self._broadcasts[broadcast_id]
+        async with self._fetching:
+            if broadcast_id not in self._broadcasts:
+                found = await self.store.broadcasts.get(broadcast_id)
+                if found is None:
+                    return None
+                if len(self._broadcasts) > 64:
+                    self._broadcasts.clear()
+                self._broadcasts[broadcast_id] = found
         return self._broadcasts[broadcast_id]
 
     async def _deliver(self, delivery: Delivery) -> None:
@@ -147,11 +211,11 @@ class OutboxWorker:
         delay = pacer.chat_delay(delivery.recipient)
         if delay > self.options.max_inline_wait:
             self.stats.postponed += 1
-            await self.outbox.postpone(delivery.id, self.now() + timedelta(seconds=delay))
+            await whole(self.outbox.postpone(delivery.id, self.now() + timedelta(seconds=delay)))
             return
         broadcast = await self._broadcast(delivery.broadcast_id)
         if broadcast is None:
-            await self.outbox.fail(delivery.id, "no_broadcast")
+            await whole(self.outbox.fail(delivery.id, "no_broadcast"))
             return
         standing = await self.store.broadcasts.standing(broadcast) if delivery.purpose == "report" else None
         reply = delivery_reply(broadcast, delivery.purpose, standing=standing)
@@ -177,7 +241,7 @@ class OutboxWorker:
                 await self._again(delivery, self._backoff(delivery.attempts), type(error).__name__)
                 self.stats.transient += 1
                 return
-            await self.outbox.sent(delivery.id, message_id, now=self.now())
+            await self._mark_sent(delivery.id, message_id)
         self.stats.sent += 1
         self.stats.by_platform[delivery.platform] = self.stats.by_platform.get(delivery.platform, 0) + 1
 
@@ -185,17 +249,23 @@ class OutboxWorker:
         if delivery.attempts >= (limit or self.options.max_attempts):
             await self._fail(delivery, "gave_up")
             return
-        await self.outbox.retry(delivery.id, self.now() + timedelta(seconds=seconds), kind)
+        await whole(self.outbox.retry(delivery.id, self.now() + timedelta(seconds=seconds), kind))
 
     async def _fail(self, delivery: Delivery, kind: str) -> None:
         self.stats.failed += 1
         log.info("delivery %d on %s failed for good: %s", delivery.id, delivery.platform, kind)
-        await self.outbox.fail(delivery.id, kind)
+        await whole(self.outbox.fail(delivery.id, kind))
 
     def _backoff(self, attempts: int) -> float:
         """Exponential, with jitter so retries from many rows do not arrive together."""
         base: float = min(self.options.max_backoff, self.options.backoff * 2.0 ** max(0, attempts - 1))
         return base * (0.5 + self.rng.random() / 2)
+
+
+async def whole(write: Coroutine[Any, Any, T]) -> T:
+    """A database write runs to its end even if the worker is cancelled meanwhile (shutdown, a test's crash):
+    a transaction cut off inside the driver can leave SQLite locked; a finished one is simply what was done."""
+    return await asyncio.shield(write)
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

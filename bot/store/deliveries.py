@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.store.models import DeliveryRow, utcnow
@@ -69,6 +70,15 @@ class Deliveries:
     async def sent(self, delivery_id: int, message_id: str, *, now: datetime | None = None) -> None:
         await self._set(delivery_id, status=SENT, platform_message_id=message_id[:128], sent_at=now or utcnow(),
                         lease_until=None, error_class=None)
+
+    async def sent_many(self, marks: list[tuple[int, str]], *, now: datetime | None = None) -> None:
+        """Several sends recorded in one transaction (the worker's recorder batches what finishes together)."""
+        table = cast(Table, DeliveryRow.__table__)
+        statement = (update(table).where(table.c.id == bindparam("row_id"))
+                     .values(status=SENT, platform_message_id=bindparam("message_id"), sent_at=now or utcnow(),
+                             lease_until=None, error_class=None))
+        async with self.sessions.begin() as session:
+            await session.execute(statement, [{"row_id": i, "message_id": m[:128]} for i, m in marks])
 
     async def retry(self, delivery_id: int, at: datetime, error: str) -> None:
         await self._set(delivery_id, status=PENDING, next_attempt_at=at, lease_until=None, error_class=error[:64])
