@@ -10,6 +10,7 @@ own wording the protocol uses, and whether the question names a subject the prot
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -71,7 +72,24 @@ class Retrieval:
     features: ConfidenceFeatures | None = None
 
 
+FRAMING = re.compile(
+    r"\b(?:(?:does|do|did|will|would|can)\s+(?:the|our|this|my)\s+(?:(?:member|councillor)[/ -](?:officer|member)\s+)?"
+    r"protocol\s+(?:say|said|cover|mention|address|include|have)\s*(?:anything|something)?\s*(?:about|on|regarding|re)?"
+    r"|what\s+does\s+(?:the|our|this)\s+protocol\s+say\s+(?:about|on)"
+    r"|(?:is|are)\s+there\s+(?:anything|something|rules?)\s+in\s+(?:the|our|this)\s+protocol\s+(?:about|on)?"
+    r"|according\s+to\s+(?:the|our)\s+protocol)\b",
+    re.IGNORECASE)
+"""How people frame a question ("does the protocol say anything about ..."): not what they ask about. Left in,
+"protocol" pulls every question towards the introduction clauses that describe the protocol itself."""
+
+
+def unframed(question: str) -> str:
+    stripped = FRAMING.sub(" ", question).strip(" ,.?")
+    return stripped if len(stripped) >= 3 else question
+
+
 def query_text(question: str, role: str | None) -> str:
+    question = unframed(question)
     extra = expansions(question)
     text = question if not extra else f"{question} ({', '.join(extra)})"
     return f"{ROLE_WORDS.get(role or '', '')} asks: {text}".strip() if role else text
@@ -95,7 +113,7 @@ def search(
         if segment >= 0:
             segment_scores.setdefault(int(index.chunk_clause[chunk]), {}).setdefault(segment, float(score))
 
-    own = tokens(question)
+    own = tokens(unframed(question))
     expanded = tokens(" ".join(expansions(question)))
     lexical = index.lexical.scores(own) + cfg.expansion_weight * index.lexical.scores(expanded)
     top_lexical = float(lexical.max()) if n else 0.0

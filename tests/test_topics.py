@@ -41,3 +41,15 @@ def test_a_subject_is_missing_only_where_the_protocol_never_mentions_it() -> Non
     assert "grievance" not in subjects_covered(honiton)
     assert subjects_missing(honiton, "what is the grievance procedure?") == {"grievance"}
     assert subjects_missing(wendlebury, "what is the grievance procedure?") == frozenset()
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("Does the protocol say anything about gifts?", "gifts"),
+    ("does our member/officer protocol cover social media", "social media"),
+    ("What does the protocol say about the press?", "the press"),
+    ("What is the councillor-officer protocol actually for?", "What is the councillor-officer protocol actually for"),
+])
+def test_question_framing_is_not_what_is_asked(question: str, asked: str) -> None:
+    from knowledge.retrieval import unframed
+
+    assert unframed(question) == asked
