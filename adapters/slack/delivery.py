@@ -54,8 +54,11 @@ class Delivery:
             log.warning("slack: buttons could not be replaced: %s", _reason(exc))
 
     async def _one(self, reply: Reply, origin: Origin) -> None:
-        messages = render(reply)
         target = reply.target
+        if target is not None and target.platform != "slack":
+            log.info("slack: a %s reply addressed to %s is not sent from Slack", reply.kind, target.platform)
+            return
+        messages = render(reply)
         if reply.visibility is Visibility.DIRECT_MESSAGE:
             user = (target.user_id if target else None) or origin.user
             dm = target.chat_id if target and target.chat_id else await self._open_dm(user)
