@@ -126,7 +126,7 @@ async def run(members: int, rate: float, seed: int) -> dict[str, Any]:
         _, queued = await store.broadcasts.create(
             "bench", "notice", to_json(notice_content("Bench Council", "The protocol has changed.")),
             platforms=("slack", "telegram"))
-        pacing = {p: Pacing(overall=rate, per_chat=1.0) for p in senders}
+        pacing = {p: Pacing(overall=rate, per_chat=1.0, burst=0.2) for p in senders}
         options = WorkerOptions(batch=200, concurrency=32, backoff=0.5, max_backoff=5.0, idle_poll=0.1,
                                 lease=timedelta(minutes=5))
         worker = OutboxWorker(store, senders, pacing=pacing, options=options, rng=random.Random(seed))

@@ -151,3 +151,12 @@ async def test_broadcast_notice_reaches_linked_members(terminal: MemoryAdapter, 
     await OutboxWorker(store, senders, pacing=PACE, options=FAST).drain(timeout=30)
     got = senders["telegram"].to("1002")
     assert len(got) == 1 and "Extra meeting on Thursday at 7pm." in got[0].plain() and got[0].buttons == ()
+
+
+async def test_preview_warns_of_routing_rules_the_new_version_breaks(terminal: MemoryAdapter) -> None:
+    fine = said(await send_file(terminal, "/publish", wendlebury_v2()))
+    assert "no longer match" not in fine
+    without_51 = "\n".join(line for line in wendlebury_v2().split("\n") if not line.startswith("- 5.1."))
+    broken = said(await send_file(terminal, "/publish", without_51))
+    assert "rule 'officer-about-a-councillor' cites 5.1, which is removed" in broken
+    assert "no longer match it" in broken and "routing rule 'officer-about-a-councillor' cites clause '5.1'" in broken

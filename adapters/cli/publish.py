@@ -25,7 +25,7 @@ from bot.broadcasts.sending import Sender
 from bot.broadcasts.settings import DELIVERY_PLATFORMS, reminder_interval
 from bot.broadcasts.worker import OutboxWorker
 from bot.messages import Reply
-from bot.publish.preview import affected_rules, change_blocks, preview_blocks
+from bot.publish.preview import affected_rules, broken_rules, change_blocks, preview_blocks
 from bot.store import Store
 from config.settings import home
 from knowledge.clauses import DocumentMeta
@@ -43,7 +43,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         print(f"{path}: cannot be read ({exc.strerror})", file=sys.stderr)
         return 2
     draft = prepare(service.library, args.council, text, version=args.version, source_name=str(path))
-    print(Reply(tuple(preview_blocks(draft, affected_rules(draft, home()), note=args.note))).plain())
+    blocks = preview_blocks(draft, affected_rules(draft, home()), note=args.note, broken=broken_rules(draft, home()))
+    print(Reply(tuple(blocks)).plain())
     if not args.yes:
         print("\nNothing published. Run again with --yes to publish.")
         return 0

@@ -25,8 +25,9 @@ class Pacing:
     """Messages a second to one chat (a person's DM, a channel)."""
     per_group_per_minute: float | None = None
     """Telegram groups (negative chat ids): a lower limit of their own."""
-    burst: float = 1.0
-    """Seconds of the overall rate that may be spent at once after an idle spell."""
+    burst: float = 0.2
+    """Seconds of the overall rate that may be spent at once after an idle spell (kept short: a platform
+    counting over one second must never see more than its limit)."""
 
 
 DEFAULT_PACING = {

@@ -38,8 +38,9 @@ T = TypeVar("T")
 @dataclass(frozen=True, slots=True)
 class WorkerOptions:
     batch: int = 100
-    concurrency: int = 16
-    """Sends in flight per platform."""
+    concurrency: int = 8
+    """Sends in flight per platform: enough for the platforms' paces at their latencies, and the most that a
+    crash can leave in doubt (sent, not yet recorded) per platform."""
     lease: timedelta = timedelta(minutes=2)
     max_attempts: int = 8
     """For transient errors; a row retried this often is given up."""
@@ -169,25 +170,51 @@ class OutboxWorker:
                 + await whole(self.store.broadcasts.report_failures(platforms, now=self.now())))
 
     async def _platform_loop(self, platform: str, stop: asyncio.Event | None) -> None:
-        """With ``stop``: until it is set. Without: until this platform has nothing outstanding."""
-        while stop is None or not stop.is_set():
-            if await self.run_once(platform):
-                continue
-            if stop is None and not await self.outbox.outstanding([platform]):
-                return
-            due = await self.outbox.next_due(platform)
-            wait = self.options.idle_poll
-            if due is not None:
-                wait = min(wait, max(0.01, (aware(due) - self.now()).total_seconds()))
-            if stop is None:
-                await self.sleep(wait)
-            else:
-                await _wait(stop, wait)
+        """With ``stop``: until it is set. Without: until this platform has nothing outstanding.
+
+        Claims overlap: the next rows are claimed when half of the last claim is done, so the pace never
+        waits for a batch's slowest send or for the claim itself."""
+        inflight: set[asyncio.Task[None]] = set()
+        try:
+            while stop is None or not stop.is_set():
+                room = self.options.batch - len(inflight)
+                claimed = await self._claim(platform, room) if room >= self.options.batch // 2 else []
+                for delivery in claimed:
+                    task = asyncio.create_task(self._deliver(delivery))
+                    inflight.add(task)
+                    task.add_done_callback(inflight.discard)
+                if inflight and (not claimed or len(inflight) > self.options.batch // 2):
+                    await asyncio.wait(set(inflight), return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                if claimed:
+                    continue
+                await self._idle(platform, stop)
+                if stop is None and not await self.outbox.outstanding([platform]):
+                    return
+            await asyncio.gather(*inflight, return_exceptions=True)  # asked to stop: finish and record what is out
+        finally:
+            for task in inflight:  # the worker is stopping (or dying): in-flight rows stay claimed, in doubt
+                task.cancel()
+
+    async def _claim(self, platform: str, limit: int) -> list[Delivery]:
+        return await whole(self.outbox.claim(platform, limit=limit, lease=self.options.lease, now=self.now()))
+
+    async def _idle(self, platform: str, stop: asyncio.Event | None) -> None:
+        """Nothing due: wait for the next row that will be (a retry), at most ``idle_poll``."""
+        if stop is None and not await self.outbox.outstanding([platform]):
+            return
+        due = await self.outbox.next_due(platform)
+        wait = self.options.idle_poll
+        if due is not None:
+            wait = min(wait, max(0.01, (aware(due) - self.now()).total_seconds()))
+        if stop is None:
+            await self.sleep(wait)
+        else:
+            await _wait(stop, wait)
 
     async def run_once(self, platform: str) -> int:
-        """Claim one batch of due rows for ``platform`` and deliver them; how many were claimed."""
-        claimed = await whole(self.outbox.claim(platform, limit=self.options.batch, lease=self.options.lease,
-                                                now=self.now()))
+        """Claim one batch of due rows for ``platform`` and deliver them all; how many were claimed."""
+        claimed = await self._claim(platform, self.options.batch)
         if claimed:
             await asyncio.gather(*(self._deliver(d) for d in claimed))
         return len(claimed)

@@ -16,7 +16,7 @@ from bot.commands import Command, CommandTable
 from bot.context import Turn
 from bot.messages import Action, Button, Reply, Target, Visibility
 from bot.publish import drafts
-from bot.publish.preview import affected_rules, preview_blocks
+from bot.publish.preview import affected_rules, broken_rules, preview_blocks
 from knowledge.errors import KnowledgeError
 from knowledge.publishing import Draft, prepare, publish
 
@@ -62,7 +62,8 @@ async def _publish(turn: Turn, args: str) -> list[Reply]:
     impacts = affected_rules(draft, library.home)
     value = f"{council}:{token}"
     buttons = (Button("Publish", Action(CONFIRM, value)), Button("Cancel", Action(CANCEL, value)))
-    reply = Reply(tuple(preview_blocks(draft, impacts, note=note)), buttons, meta={"kind": "publish_preview"})
+    blocks = preview_blocks(draft, impacts, note=note, broken=broken_rules(draft, library.home))
+    reply = Reply(tuple(blocks), buttons, meta={"kind": "publish_preview"})
     return [_private(turn, reply)]
 
 
