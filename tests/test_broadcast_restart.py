@@ -17,7 +17,7 @@ import pytest
 from bot.broadcasts.compose import notice_content, to_json
 from bot.broadcasts.sending import MemorySender
 from bot.broadcasts.settings import Pacing
-from bot.broadcasts.worker import OutboxWorker, WorkerOptions
+from bot.broadcasts.worker import OutboxBusy, OutboxWorker, WorkerOptions
 from bot.store import Store
 from config.councils import RosterEntry
 from tests.databases import pg_schema
@@ -119,5 +119,18 @@ async def test_a_serving_worker_delivers_and_stops_when_asked(tmp_path: Path) ->
         stop.set()
         await asyncio.wait_for(serving, timeout=10)
         assert len({who for who, _ in sender.sent}) == MEMBERS and await store.broadcasts.outbox.outstanding() == 0
+    finally:
+        await store.close()
+
+
+async def test_a_second_sqlite_worker_is_refused_while_the_first_runs(tmp_path: Path) -> None:
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        first = OutboxWorker(store, {"slack": MemorySender("slack")})
+        await first.start()
+        with pytest.raises(OutboxBusy, match="already running"):
+            await OutboxWorker(store, {"slack": MemorySender("slack")}).start()
+        first._release()
+        await OutboxWorker(store, {"slack": MemorySender("slack")}).drain(timeout=10)  # free again
     finally:
         await store.close()

@@ -15,18 +15,19 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import random
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from bot.broadcasts.compose import delivery_reply
 from bot.broadcasts.pacing import Pacer
 from bot.broadcasts.sending import Permanent, RetryAfter, Sender, Transient
 from bot.broadcasts.settings import DEFAULT_PACING, UNPACED, Pacing
-from bot.store import Store
+from bot.store import Store, StoreError
 from bot.store.broadcasts import Broadcast, aware
 from bot.store.deliveries import Delivery
 from bot.store.models import utcnow
@@ -85,12 +86,21 @@ class OutboxWorker:
         self._marked = asyncio.Event()
         self._recorder: asyncio.Task[None] | None = None
         self._closing = False
+        self._lock: IO[bytes] | None = None
 
     async def start(self) -> None:
-        """A SQLite worker is the only one: whatever its predecessor held when it died is due again now."""
+        """A SQLite worker is the only one (a lock file beside the database makes sure): whatever its
+        predecessor held when it died is due again now."""
         if not self._started and self.store.database.is_sqlite:
+            self._lock = single_worker(self.store.database.url.database)
             self.stats.recovered += await whole(self.outbox.recover(list(self.senders)))
         self._started = True
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the lock (as the OS does when a process dies)
+            self._lock = None
+        self._started = False
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set: one loop per platform, reminders and reports now and then."""
@@ -102,8 +112,12 @@ class OutboxWorker:
                 await self.housekeeping()
                 await _wait(stop, self.options.housekeeping_every)
         finally:
+            if not stop.is_set():  # cancelled rather than asked to stop
+                for loop in loops:
+                    loop.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
             self._stop_recording()
+            self._release()
 
     async def drain(self, *, timeout: float = 60.0) -> WorkerStats:
         """Deliver until nothing is outstanding for this worker's platforms (tests, the bench, ``--until-idle``)."""
@@ -117,6 +131,7 @@ class OutboxWorker:
                         return self.stats
         finally:
             self._stop_recording()  # dies with the worker: an unrecorded send stays in doubt, as after a crash
+            self._release()
 
     async def _record(self) -> None:
         """Commit the sends that finished since the last commit, together; wake each sender when its row is in.
@@ -287,6 +302,26 @@ class OutboxWorker:
         """Exponential, with jitter so retries from many rows do not arrive together."""
         base: float = min(self.options.max_backoff, self.options.backoff * 2.0 ** max(0, attempts - 1))
         return base * (0.5 + self.rng.random() / 2)
+
+
+class OutboxBusy(StoreError):
+    """Another outbox worker already serves this SQLite database."""
+
+
+def single_worker(database: str | None) -> IO[bytes] | None:
+    """Hold ``<database>.outbox.lock`` (flock) for as long as this worker runs; ``OutboxBusy`` if taken.
+
+    Two SQLite workers would each recover the other's in-flight rows as abandoned and send them again."""
+    if not database or database == ":memory:":
+        return None
+    handle = open(f"{database}.outbox.lock", "ab")  # noqa: SIM115  (held open: the lock lives as long as the file)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise OutboxBusy("Another outbox worker is already running on this SQLite database; run one, or use "
+                         "PostgreSQL (PROTOCOL_BOT_DATABASE_URL) for several.") from None
+    return handle
 
 
 async def whole(write: Coroutine[Any, Any, T]) -> T:
