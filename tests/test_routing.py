@@ -14,7 +14,8 @@ from knowledge.embedding import HashEmbedder
 from knowledge.evaluation import normalise
 from knowledge.library import Library
 
-DEV_ROUTES = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_routes.jsonl"
+DEV_ROUTES = Path(__file__).resolve().parent / "data" / "dev_routes.jsonl"
+"""A copy of ``shared/eval/dev_routes.jsonl`` (the dev scenarios), so CI checks them wherever it clones."""
 
 
 @pytest.fixture(scope="module")
