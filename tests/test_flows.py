@@ -299,3 +299,24 @@ async def test_clerk_issues_a_link_code_and_a_new_account_links_once(terminal: M
     for _ in range(5):
         await terminal.push("/link WRONGCODE1", user="guesser")
     assert kinds(await terminal.push(f"/link {code.group(1)}", user="guesser")) == ["link_throttled"]
+
+
+async def test_a_published_version_is_quoted_by_routes_at_once(tmp_path: Path, store: Store) -> None:
+    from knowledge.publishing import prepare, publish
+
+    library = Library(tmp_path / "home", HashEmbedder())
+    library.load_all()
+    qa = QaService(library)
+    dialogue = Dialogue(qa, store, rate_limit=RateLimit(burst=1000))
+    await dialogue.start()
+    chat = MemoryAdapter(dialogue, platform="terminal")
+    original = (library.sources()["ledbury"].read_text())
+    assert "must be raised with the Clerk in the first instance" in original
+    before = await report_about_clerk(chat, "led-reid")
+    assert "must be raised with the Clerk in the first instance" in said(before)
+    await chat.push("cancel", user="led-reid")
+    reworded = original.replace("must be raised with the Clerk in the first instance",
+                                "must be raised with the Clerk, in writing, in the first instance")
+    publish(library, prepare(library, "ledbury", reworded, version="2"))
+    after = await report_about_clerk(chat, "led-reid")
+    assert "must be raised with the Clerk, in writing, in the first instance" in said(after)

@@ -22,11 +22,13 @@ def _council(run: FlowRun) -> str | None:
 
 
 def book_for(services: Services, council: str) -> RoutingBook:
-    """One book per council per process, checked against the live index the first time it is used."""
+    """One book per council's live index, checked against it the first time it is used; a newly published
+    version (the library swaps its index) gets a fresh book, so routes never quote a replaced text."""
     books: dict[str, RoutingBook] = services.extras.setdefault("routing_books", {})
-    if council not in books:
-        library = services.qa.library
-        books[council] = load_book(council, library.council(council), services.profile(council), library.home)
+    library = services.qa.library
+    index = library.council(council)
+    if council not in books or books[council].index is not index:
+        books[council] = load_book(council, index, services.profile(council), library.home)
     return books[council]
 
 
