@@ -83,12 +83,34 @@ class Binding(BaseModel):
         return str(self.workspace if self.workspace is not None else self.chat)
 
 
+class Announcement(BaseModel):
+    """A channel or group that also receives the council's broadcasts (members still get theirs by DM)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    platform: str
+    chat: str
+
+    @field_validator("platform")
+    @classmethod
+    def _known_platform(cls, platform: str) -> str:
+        if platform not in PLATFORMS:
+            raise ValueError(f"unknown platform {platform!r}; platforms are: {', '.join(PLATFORMS)}")
+        return platform
+
+    @field_validator("chat", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> str:
+        return str(value)
+
+
 class _ProfileFile(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     ask_instead: str = DEFAULT_ASK_INSTEAD
     roster: tuple[RosterEntry, ...] = ()
     bindings: tuple[Binding, ...] = ()
+    announcements: tuple[Announcement, ...] = ()
     deputy_clerk_administers: bool = False
     """Whether the deputy clerk may also change roles, publish and broadcast."""
 
@@ -105,6 +127,7 @@ class CouncilProfile:
     roster: tuple[RosterEntry, ...] = ()
     bindings: tuple[Binding, ...] = ()
     deputy_clerk_administers: bool = False
+    announcements: tuple[Announcement, ...] = ()
 
 
 def profile_paths(slug: str, home: Path) -> tuple[Path, Path]:
@@ -133,7 +156,8 @@ def _parse(slug: str, path: Path) -> CouncilProfile:
     if duplicate:
         raise ProfileError(f"{path}: roster: {duplicate!r} is listed twice")
     return CouncilProfile(council=slug, ask_instead=parsed.ask_instead, roster=parsed.roster,
-                          bindings=parsed.bindings, deputy_clerk_administers=parsed.deputy_clerk_administers)
+                          bindings=parsed.bindings, deputy_clerk_administers=parsed.deputy_clerk_administers,
+                          announcements=parsed.announcements)
 
 
 def write_profile(slug: str, home: Path, *, ask_instead: str = DEFAULT_ASK_INSTEAD) -> Path:

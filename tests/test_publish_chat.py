@@ -160,3 +160,24 @@ async def test_preview_warns_of_routing_rules_the_new_version_breaks(terminal: M
     broken = said(await send_file(terminal, "/publish", without_51))
     assert "rule 'officer-about-a-councillor' cites 5.1, which is removed" in broken
     assert "no longer match it" in broken and "routing rule 'officer-about-a-councillor' cites clause '5.1'" in broken
+
+
+async def test_broadcast_also_goes_to_the_councils_announcement_channels(home: Path, store: Store) -> None:
+    from config.settings import CONFIG_DIR
+
+    profile = home / "councils" / "wendlebury" / "profile.yaml"
+    profile.parent.mkdir(parents=True, exist_ok=True)
+    channels = "\nannouncements:\n  - {platform: slack, chat: CANNOUNCE}\n  - {platform: telegram, chat: -100777}\n"
+    profile.write_text((CONFIG_DIR / "councils" / "wendlebury.yaml").read_text(encoding="utf-8") + channels,
+                       encoding="utf-8")
+    dialogue = Dialogue(QaService(Library(home, HashEmbedder(), reload_every=0)), store,
+                        rate_limit=RateLimit(clock=lambda: 0.0))
+    await dialogue.start()
+    dialogue.services.extras["delivery_platforms"] = ("slack", "telegram")
+    terminal = MemoryAdapter(dialogue, platform="terminal")
+    queued = await terminal.push("/broadcast The office is closed on Friday.", user="clerk")
+    assert "2 message(s)" in said(queued)  # nobody is linked on Slack or Telegram here: the two channels only
+    senders = {"slack": MemorySender("slack"), "telegram": MemorySender("telegram")}
+    await OutboxWorker(store, senders, pacing=PACE, options=FAST).drain(timeout=30)
+    assert "The office is closed on Friday." in senders["slack"].to("CANNOUNCE")[0].plain()
+    assert "The office is closed on Friday." in senders["telegram"].to("-100777")[0].plain()

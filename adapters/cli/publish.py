@@ -27,6 +27,7 @@ from bot.broadcasts.worker import OutboxWorker
 from bot.messages import Reply
 from bot.publish.preview import affected_rules, broken_rules, change_blocks, preview_blocks
 from bot.store import Store
+from config.councils import load_profile
 from config.settings import home
 from knowledge.clauses import DocumentMeta
 from knowledge.diff import diff_clauses
@@ -64,7 +65,8 @@ async def _queue(council: str, meta: DocumentMeta, draft: Any, note: str | None)
         content = version_content(meta, draft.diff, previous=draft.live_version, note=note)
         _, queued = await store.broadcasts.create(
             council, "version", to_json(content), platforms=DELIVERY_PLATFORMS, version=draft.version,
-            needs_ack=True, created_by=clerk.id if clerk else None, remind_after=reminder_interval())
+            needs_ack=True, created_by=clerk.id if clerk else None, remind_after=reminder_interval(),
+            channels=[(a.platform, a.chat) for a in load_profile(council, home()).announcements])
         return queued
     finally:
         await store.close()

@@ -24,6 +24,11 @@ def delivery_platforms(turn: Turn) -> tuple[str, ...]:
     return tuple(turn.services.extras.get("delivery_platforms", DELIVERY_PLATFORMS))
 
 
+def announcement_channels(turn: Turn, council: str) -> tuple[tuple[str, str], ...]:
+    """The council's announcement channels and groups (profile ``announcements``), beside members' DMs."""
+    return tuple((a.platform, a.chat) for a in turn.services.profile(council).announcements)
+
+
 def allowed(turn: Turn, action: str) -> bool:
     profile = turn.services.profile(turn.member.council) if turn.member else None
     return can(turn.member, action, deputy_clerk_administers=bool(profile and profile.deputy_clerk_administers))
@@ -44,7 +49,7 @@ async def _broadcast(turn: Turn, args: str) -> list[Reply]:
     name = turn.services.qa.library.council(council).meta.council_name
     broadcast, queued = await turn.store.broadcasts.create(
         council, "notice", to_json(notice_content(name, args.strip())), platforms=delivery_platforms(turn),
-        created_by=turn.member.id)
+        created_by=turn.member.id, channels=announcement_channels(turn, council))
     await turn.audit("broadcast.queued", ref=str(broadcast.id))
     return [turn.privately(f"Notice #{broadcast.id} queued: {queued} message(s) to the members of {name} on "
                            f"{', '.join(delivery_platforms(turn))}.", kind="broadcast_queued")]

@@ -9,7 +9,7 @@ import asyncio
 import re
 from collections.abc import Callable
 
-from bot.broadcasts.chat import ActionHandler, allowed, delivery_platforms, refusal
+from bot.broadcasts.chat import ActionHandler, allowed, announcement_channels, delivery_platforms, refusal
 from bot.broadcasts.compose import to_json, version_content
 from bot.broadcasts.settings import reminder_interval
 from bot.commands import Command, CommandTable
@@ -88,7 +88,8 @@ async def _confirm(turn: Turn, value: str) -> list[Reply]:
     content = version_content(index.meta, draft.diff, previous=draft.live_version, note=staged.note)
     broadcast, queued = await turn.store.broadcasts.create(
         council, "version", to_json(content), platforms=delivery_platforms(turn), version=draft.version,
-        needs_ack=True, created_by=turn.member.id, remind_after=reminder_interval())
+        needs_ack=True, created_by=turn.member.id, remind_after=reminder_interval(),
+        channels=announcement_channels(turn, council))
     await turn.audit("broadcast.queued", ref=str(broadcast.id))
     return [turn.privately(f"Published version {draft.version}: questions are answered from it now. The changes "
                            f"are on their way to members ({queued} message(s)); /acks shows who has acknowledged.",

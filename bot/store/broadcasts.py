@@ -70,8 +70,10 @@ class Broadcasts:
 
     async def create(self, council: str, kind: str, content: list[dict[str, Any]], *, platforms: Collection[str],
                      version: str | None = None, needs_ack: bool = False, created_by: int | None = None,
-                     remind_after: timedelta | None = None) -> tuple[Broadcast, int]:
-        """The broadcast and its outbox rows (one per member per platform), in one transaction."""
+                     remind_after: timedelta | None = None,
+                     channels: Collection[tuple[str, str]] = ()) -> tuple[Broadcast, int]:
+        """The broadcast and its outbox rows (one per member per platform, and one per announcement channel or
+        group on those platforms), in one transaction."""
         now = utcnow()
         async with self.sessions.begin() as session:
             row = BroadcastRow(council=council, kind=kind, version=version, content=content, needs_ack=needs_ack,
@@ -85,6 +87,8 @@ class Broadcasts:
                 .where(MemberRow.council == council, IdentityRow.platform.in_(list(platforms)))
                 .order_by(IdentityRow.member_id, IdentityRow.platform, IdentityRow.user_id))
             queued = await _enqueue(session, row.id, "broadcast", targets.all(), now)
+            announced = [(None, platform, chat) for platform, chat in channels if platform in platforms]
+            queued += await _enqueue(session, row.id, "announcement", announced, now)
             return _broadcast(row), queued
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
