@@ -3,7 +3,8 @@
 Reached through ``ApplicationBuilder().base_url(fake.base_url)``, as a local Bot API server would be.
 Every call is recorded (method and decoded parameters) so tests assert what the bot sent. Failures are
 scripted per method (``fail_next``: a 429 with ``parameters.retry_after``, a 502 ...), and chats listed in
-``forbidden`` answer 403 as Telegram does for someone who never started the bot.
+``forbidden`` answer 403 as Telegram does for someone who never started the bot. Files put in ``files``
+(``add_file``) are answered by ``getFile`` and served at ``/file/bot<token>/<file_path>``, as Telegram does.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class FakeTelegram:
     failures: dict[str, deque[tuple[int, dict[str, Any]]]] = field(default_factory=lambda: defaultdict(deque))
     forbidden: set[str] = field(default_factory=set)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)
     port: int = 0
     _runner: web.AppRunner | None = None
     _next_message_id: int = 1000
@@ -61,9 +64,17 @@ class FakeTelegram:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
 
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    def add_file(self, file_id: str, content: bytes) -> None:
+        self.files[file_id] = content
+
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -106,6 +117,9 @@ class FakeTelegram:
             return web.json_response({"ok": False, "error_code": 403,
                                       "description": "Forbidden: bot can't initiate conversation with a user"},
                                      status=403)
+        if method == "getFile" and str(params.get("file_id")) not in self.files:
+            return web.json_response({"ok": False, "error_code": 400,
+                                      "description": "Bad Request: invalid file_id"}, status=400)
         if method == "getUpdates" and not self.updates:
             await asyncio.sleep(0.05)  # a long poll with nothing new: do not let the poller spin
         return web.json_response({"ok": True, "result": self._result(method, params)})
@@ -116,6 +130,10 @@ class FakeTelegram:
         if method == "getUpdates":
             updates, self.updates = self.updates, []
             return updates
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(self.files[file_id]),
+                    "file_path": f"documents/{file_id}.txt"}
         if method in ("sendMessage", "editMessageReplyMarkup"):
             self._next_message_id += 1
             chat_id = int(params.get("chat_id", 0))
@@ -124,6 +142,16 @@ class FakeTelegram:
             return {"message_id": message_id, "date": int(time.time()), "chat": chat, "from": BOT,
                     "text": str(params.get("text", ""))}
         return True
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != TOKEN:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        self.downloads.append(path)
+        file_id = path.removeprefix("documents/").removesuffix(".txt")
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
@@ -177,6 +205,25 @@ class Updates:
             message["entities"] = entities
         if reply_to is not None:
             message["reply_to_message"] = reply_to
+        return {"update_id": update_id, "message": message}
+
+    def document(self, file_id: str, *, user: dict[str, Any], caption: str | None = None,
+                 file_name: str = "protocol.txt", file_size: int | None = None,
+                 mime_type: str = "text/plain") -> dict[str, Any]:
+        """A document sent in a private chat, with an optional caption (a command gets its caption entity)."""
+        update_id, message_id = self._next()
+        chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        document: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_name": file_name,
+                                    "mime_type": mime_type}
+        if file_size is not None:
+            document["file_size"] = file_size
+        message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()), "chat": chat, "from": user,
+                                   "document": document}
+        if caption:
+            message["caption"] = caption
+            if caption.startswith("/"):
+                message["caption_entities"] = [{"type": "bot_command", "offset": 0,
+                                                "length": len(caption.split(" ", 1)[0])}]
         return {"update_id": update_id, "message": message}
 
     def press(self, data: str, *, user: dict[str, Any], chat: dict[str, Any] | None = None,

@@ -21,6 +21,7 @@ from telegram.ext import Application
 from adapters.telegram.app import announce, build_application
 from adapters.telegram.bridge import MENU, STALE_BUTTON
 from adapters.telegram.delivery import SENT_PRIVATELY, Delivery, Origin
+from adapters.telegram.documents import NOT_TEXT, ONLY_PUBLISH, TOO_LARGE
 from bot.dialogue import SORRY, Dialogue
 from bot.messages import Incoming, Target, Visibility, say
 from bot.qa import QaService
@@ -29,10 +30,12 @@ from knowledge.embedding import HashEmbedder
 from knowledge.library import Library
 from tests.databases import open_store
 from tests.telegram_fake import BOT, GROUP, TOKEN, FakeTelegram, Updates, person
+from tests.test_publish_chat import wendlebury_v2
 
 QUESTION = "can councillors instruct employees?"
 OKAFOR = person(4242, "Ruth", "ruth_okafor")  # on the Wendlebury roster by Telegram user id (profile below)
 STRANGER = person(9001, "Sam", "sam")
+CLERK = person(4343, "Margaret", "margaret_ashdown")  # Wendlebury's Clerk, by Telegram user id (profile below)
 ME = f"@{BOT['username']}"
 
 App = Application  # type: ignore[type-arg]
@@ -40,11 +43,13 @@ App = Application  # type: ignore[type-arg]
 
 @pytest.fixture(scope="module")
 def qa(tmp_path_factory: pytest.TempPathFactory) -> QaService:
-    """Wendlebury's profile, with one councillor's Telegram id and the group bound to the council."""
+    """Wendlebury's profile, with a councillor's and the Clerk's Telegram ids and the group bound to the council."""
     home = tmp_path_factory.mktemp("telegram-home")
     profile = yaml.safe_load((CONFIG_DIR / "councils" / "wendlebury.yaml").read_text(encoding="utf-8"))
     okafor = next(entry for entry in profile["roster"] if entry["name"] == "Cllr Ruth Okafor")
     okafor["handles"]["telegram"] = str(OKAFOR["id"])
+    clerk = next(entry for entry in profile["roster"] if "clerk" in entry["roles"])
+    clerk["handles"]["telegram"] = str(CLERK["id"])
     profile["bindings"] = [{"platform": "telegram", "chat": str(GROUP["id"])}]
     target = home / "councils" / "wendlebury" / "profile.yaml"
     target.parent.mkdir(parents=True)
@@ -267,3 +272,54 @@ async def test_replies_for_another_platform_or_person_are_routed_not_leaked(
         say("for everyone")])
     sent = [(c.chat_id, c.text) for c in telegram.sent()]
     assert sent == [("777", "for the clerk"), (str(GROUP["id"]), "for everyone")]  # no pointer: not the sender's
+
+
+async def test_the_clerks_publish_document_becomes_a_preview_of_the_changed_clauses(
+        app: App, telegram: FakeTelegram, updates: Updates) -> None:
+    content = wendlebury_v2().encode("utf-8")
+    telegram.add_file("doc-v2", content)
+    await feed(app, updates.document("doc-v2", user=CLERK, caption=f"/publish@{BOT['username']} 2 Clause 5.2 reworded",
+                                     file_size=len(content)))
+    assert [c.params["file_id"] for c in telegram.of("getFile")] == ["doc-v2"]
+    assert telegram.downloads == ["documents/doc-v2.txt"]  # from the file URL on the configured server
+    sent = telegram.sent(CLERK["id"])
+    preview = "\n".join(call.text for call in sent)
+    assert sent[0].params["parse_mode"] == "HTML"
+    assert "Preview: version 2 of Wendlebury" in preview and "1 changed, 1 added, 1 removed" in preview
+    assert "5.2 changed\n  was: " in preview and "raised with the Parish Clerk." in preview  # old and new text
+    assert "  now: " in preview and "raised with the Chairman." in preview
+    assert "5.3 added" in preview and "1.3 removed" in preview
+    assert "config/councils/&lt;council&gt;.yaml" in preview  # the preview is escaped HTML like any reply
+    assert "Note: Clause 5.2 reworded" in preview
+    assert [b["text"] for b in sent[-1].buttons()] == ["Publish", "Cancel"]
+    assert callback_data("Publish", sent[-1].buttons()).startswith("publish.confirm|wendlebury:")
+
+
+async def test_a_publish_document_from_anyone_but_the_clerk_is_politely_refused(
+        app: App, telegram: FakeTelegram, updates: Updates) -> None:
+    telegram.add_file("doc-okafor", wendlebury_v2().encode("utf-8"))
+    await feed(app, updates.document("doc-okafor", user=OKAFOR, caption="/publish"))
+    [refusal] = telegram.sent(OKAFOR["id"])
+    assert refusal.text.startswith("Sorry, /publish is only for") and not refusal.buttons()
+
+
+async def test_an_oversize_document_is_refused_before_it_is_downloaded(
+        app: App, telegram: FakeTelegram, updates: Updates) -> None:
+    await feed(app, updates.document("doc-huge", user=CLERK, caption="/publish", file_size=5 * 1024 * 1024))
+    [refused] = telegram.sent(CLERK["id"])
+    assert refused.text == TOO_LARGE
+    assert telegram.of("getFile") == [] and telegram.downloads == []
+    telegram.add_file("doc-big", b"- 1.1. x\n" * 150_000)  # Telegram did not say its size: counted on arrival
+    await feed(app, updates.document("doc-big", user=CLERK, caption="/publish"))
+    assert telegram.sent(CLERK["id"])[-1].text == TOO_LARGE
+
+
+async def test_a_binary_or_uncaptioned_document_gets_a_clear_note_and_nothing_is_logged(
+        app: App, telegram: FakeTelegram, updates: Updates, caplog: pytest.LogCaptureFixture) -> None:
+    secret = "confidential clause text"
+    telegram.add_file("doc-pdf", b"%PDF-1.7\n\xff\xfe\x00\x81 " + secret.encode())
+    with caplog.at_level(logging.DEBUG):
+        await feed(app, updates.document("doc-pdf", user=CLERK, caption="/publish", mime_type="application/pdf"))
+        await feed(app, updates.document("doc-pdf", user=CLERK))
+    assert [c.text for c in telegram.sent(CLERK["id"])] == [NOT_TEXT, ONLY_PUBLISH]
+    assert all(secret not in record.getMessage() for record in caplog.records)

@@ -16,7 +16,7 @@ import pytest
 
 from adapters.cli.serve import ServeOptions
 from adapters.telegram import runner
-from adapters.telegram.app import api_url
+from adapters.telegram.app import api_url, file_url
 from tests.telegram_fake import TOKEN, FakeTelegram, Updates, person
 
 SECRET = "s3cret_Token-1"
@@ -98,6 +98,13 @@ def test_api_url_defaults_to_telegram_and_accepts_a_bare_server() -> None:
     assert api_url(None) == "https://api.telegram.org/bot"
     assert api_url("http://127.0.0.1:8081/") == "http://127.0.0.1:8081/bot"
     assert api_url("https://api.telegram.org/bot") == "https://api.telegram.org/bot"
+
+
+def test_files_are_fetched_from_the_same_server() -> None:
+    assert file_url(None) == "https://api.telegram.org/file/bot"
+    assert file_url("http://127.0.0.1:8081") == "http://127.0.0.1:8081/file/bot"
+    assert file_url("http://10.0.0.5:8081/prefix/bot") == "http://10.0.0.5:8081/prefix/file/bot"
+    assert file_url("http://host/bot{token}/test") == "http://host/file/bot{token}/test"
 
 
 @pytest.mark.usefixtures("environment")

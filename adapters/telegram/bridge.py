@@ -3,6 +3,8 @@
 A pressed button is always answered (``answerCallbackQuery``, or the client shows a spinner for a
 minute) and its keyboard removed, so a choice cannot be made twice. A short reply only the presser may
 see (a feedback "thank you") becomes the callback answer itself, Telegram's nearest thing to ephemeral.
+A document in a private chat is read only when captioned ``/publish`` (``documents.py``): downloaded, checked
+for size and UTF-8, and handed to the dialogue as the message's attachment; anything else gets a polite note.
 Errors reach the application's error handler, which logs the error's type and where it happened (never
 what anyone wrote) and tells the person politely.
 """
@@ -18,11 +20,12 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from adapters.telegram.delivery import Delivery, Origin
+from adapters.telegram.documents import ONLY_PUBLISH, Refused, fetch
 from adapters.telegram.keyboards import decode
 from adapters.telegram.retry import with_retries
-from adapters.telegram.translate import from_message, from_press
+from adapters.telegram.translate import from_document, from_message, from_press, publish_caption
 from bot.dialogue import SORRY, Dialogue
-from bot.messages import Reply, Text, Visibility
+from bot.messages import Reply, Text, Visibility, say
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ class TelegramBridge:
         """Register the handlers: new text messages (never edits), button presses, and the error handler."""
         chats = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & chats, self.on_message))
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL & filters.ChatType.PRIVATE,
+                                       self.on_document))
         app.add_handler(CallbackQueryHandler(self.on_press))
         app.add_error_handler(self.on_error)
 
@@ -74,6 +79,29 @@ class TelegramBridge:
         thread = message.message_thread_id if message.is_topic_message else None
         origin = Origin(incoming, reply_to=message.message_id if in_group else None, thread=thread)
         await Delivery(context.bot).deliver(origin, replies)
+
+    async def on_document(self, update: Update, context: Context) -> None:
+        """A private chat's document: with the caption ``/publish`` it is the Clerk's new version; else a note."""
+        message = update.message
+        if message is None or message.document is None or message.from_user is None:
+            return
+        delivery = Delivery(context.bot)
+        origin_chat = message.chat.id
+        text = publish_caption(message, bot_username=context.bot.username)
+        if text is None:
+            await delivery.send(origin_chat, say(ONLY_PUBLISH, kind="document_ignored"))
+            return
+        try:
+            attachment = await fetch(context.bot, message.document)
+        except Refused as refused:
+            log.info("document refused (%s bytes reported)", message.document.file_size)
+            await delivery.send(origin_chat, say(refused.reply, kind="document_refused"))
+            return
+        incoming = from_document(message, text, attachment)
+        if incoming is None:
+            return
+        replies = await self.dialogue.handle(incoming)
+        await delivery.deliver(Origin(incoming), replies)
 
     async def on_press(self, update: Update, context: Context) -> None:
         query = update.callback_query

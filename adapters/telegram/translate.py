@@ -15,9 +15,11 @@ import re
 
 from telegram import CallbackQuery, Message, MessageEntity
 
-from bot.messages import Action, ChatKind, Incoming
+from bot.messages import Action, Attachment, ChatKind, Incoming
 
 PLATFORM = "telegram"
+PUBLISH = "/publish"
+"""The one command a document may carry as its caption: the Clerk publishing a new protocol version."""
 START_PAYLOADS = {"report": "/report", "concern": "/report", "grievance": "/grievance"}
 """Deep-link payloads (``https://t.me/<bot>?start=<payload>``) and the command each resumes."""
 _LEADING_PUNCTUATION = re.compile(r"^[\s,:;.!-]+")
@@ -53,6 +55,26 @@ def from_message(message: Message, *, bot_username: str, bot_id: int) -> Incomin
     return Incoming(platform=PLATFORM, user_id=str(user.id), chat_id=str(message.chat.id), chat_kind=kind,
                     text=text, thread=thread, message_id=message_id(message), user_name=user.username,
                     from_bot=user.is_bot)
+
+
+def publish_caption(message: Message, *, bot_username: str) -> str | None:
+    """``/publish [VERSION] [NOTE]`` when a private chat's document is captioned with it, else ``None``."""
+    caption = (message.caption or "").strip()
+    if chat_kind(message.chat.type) != "dm" or message.document is None or not caption:
+        return None
+    text = _drop_own_suffix(caption, bot_username)
+    head, _, _ = text.partition(" ")
+    return text if head.split("\n", 1)[0] == PUBLISH else None
+
+
+def from_document(message: Message, text: str, attachment: Attachment) -> Incoming | None:
+    """The ``Incoming`` for a document and its caption (``text``), with the downloaded file attached."""
+    user = message.from_user
+    if user is None:
+        return None
+    return Incoming(platform=PLATFORM, user_id=str(user.id), chat_id=str(message.chat.id), chat_kind="dm",
+                    text=text, message_id=message_id(message), user_name=user.username, from_bot=user.is_bot,
+                    attachment=attachment)
 
 
 def from_press(query: CallbackQuery, action: Action) -> Incoming:
