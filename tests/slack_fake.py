@@ -3,6 +3,8 @@
 
 It records every call, answers as Slack would (``ts`` values, DM channel ids, ``auth.test``), and can be told
 to answer a method with 429 + ``Retry-After`` or a 500 a number of times, or to hold a path until released.
+Files ``upload``ed to it are served at ``/files/{id}/{name}`` (its ``url_private_download``), answering only a
+bot token, as Slack does; each download is recorded with the ``Authorization`` header it came with.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ class Call:
         return json.dumps(self.args, ensure_ascii=False)
 
 
+@dataclass(frozen=True)
+class Download:
+    file_id: str
+    authorization: str | None
+
+
 @dataclass
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
@@ -46,6 +54,8 @@ class FakeSlack:
     acks: list[dict[str, Any]] = field(default_factory=list)
     """Socket Mode: what the app sent back over the WebSocket (envelope acknowledgements)."""
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    downloads: list[Download] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -54,6 +64,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{ref}", self._response)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/files/{file_id}/{name}", self._file)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -70,6 +81,16 @@ class FakeSlack:
 
     def response_url(self, ref: str = "r1") -> str:
         return self.url.replace("/api/", f"/response/{ref}")
+
+    def upload(self, name: str, data: bytes, *, mimetype: str = "text/plain",
+               size: int | None = None) -> dict[str, Any]:
+        """Store ``data`` and return the file object Slack puts in a ``file_share`` event (``size`` may lie)."""
+        file_id = f"F{len(self.files) + 1:04d}"
+        self.files[file_id] = (data, mimetype)
+        base = self.url.replace("/api/", f"/files/{file_id}/")
+        return {"id": file_id, "name": name, "title": name, "mimetype": mimetype, "filetype": "text",
+                "size": len(data) if size is None else size, "mode": "hosted", "is_external": False,
+                "url_private": base + name, "url_private_download": base + "download-" + name}
 
     def fail(self, method: str, status: int, *, retry_after: int | None = None, times: int = 1) -> None:
         self.failures[method] += [(status, retry_after)] * times
@@ -110,6 +131,17 @@ class FakeSlack:
             if message.type == WSMsgType.TEXT:
                 self.acks.append(json.loads(message.data))
         return socket
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["file_id"]
+        authorization = request.headers.get("Authorization")
+        self.downloads.append(Download(file_id, authorization))
+        if not (authorization or "").startswith("Bearer xoxb-"):  # Slack: no token, the sign-in page
+            raise web.HTTPFound("https://slack.com/signin")
+        if file_id not in self.files:
+            raise web.HTTPNotFound()
+        data, mimetype = self.files[file_id]
+        return web.Response(body=data, content_type=mimetype)
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -189,6 +221,16 @@ def mention(text: str, *, user: str, channel: str = "CGENERAL", ts: str = "17000
 def direct_message(text: str, *, user: str, ts: str = "1700000200.000300") -> dict[str, Any]:
     return {"type": "message", "channel_type": "im", "user": user, "text": text, "ts": ts, "channel": f"D{user}",
             "event_ts": ts, "team": TEAM, "client_msg_id": f"msg-{ts}"}
+
+
+def file_share(text: str, files: list[dict[str, Any]], *, user: str, channel: str | None = None,
+               ts: str = "1700000600.000100") -> dict[str, Any]:
+    """A message with files as Slack sends it: ``message`` (``file_share``) in a DM; with a ``channel``, the
+    ``app_mention`` of a message that mentions the bot."""
+    if channel is None:
+        event = direct_message(text, user=user, ts=ts)
+        return {**event, "subtype": "file_share", "files": files, "upload": False, "display_as_bot": False}
+    return {**mention(text, user=user, channel=channel, ts=ts), "files": files, "upload": False}
 
 
 def command_form(text: str, *, user: str, channel: str = "CGENERAL", response_url: str, trigger: str = "tr1",

@@ -19,6 +19,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from adapters.slack.app import SlackBot
 from adapters.slack.blocks import MAX_BLOCKS, MAX_TEXT
 from adapters.slack.client import web_client
+from adapters.slack.files import MAX_BYTES
 from adapters.slack.http import web_app
 from bot.commands import Command
 from bot.context import Turn
@@ -37,9 +38,11 @@ from tests.slack_fake import (
     command_form,
     direct_message,
     event_body,
+    file_share,
     mention,
     signed,
 )
+from tests.test_publish_chat import wendlebury_v2
 
 QUESTION = "can councillors instruct employees?"
 OKAFOR = "UOKAFOR"
@@ -356,3 +359,66 @@ async def test_bot_ignores_its_own_messages(http: TestClient[Any, Any], bot: Sla
     await bot.settled()
     assert fake.of("chat.postMessage") == []
 
+
+
+async def test_clerk_shares_a_file_with_publish_and_sees_the_preview(http: TestClient[Any, Any], bot: SlackBot,
+                                                                     fake: FakeSlack) -> None:
+    shared = fake.upload("protocol-v2.txt", wendlebury_v2().encode("utf-8"))
+    assert await send_event(http, file_share("/publish 2026-11 Clause 5.2 reworded", [shared], user=CLERK)) == 200
+    await bot.settled()
+    assert [(d.file_id, d.authorization) for d in fake.downloads] == [(shared["id"], "Bearer xoxb-test")]
+    [preview] = fake.of("chat.postMessage")
+    assert preview.args["channel"] == f"D{CLERK}"
+    text = shown(preview)
+    assert "1 changed, 1 added, 1 removed" in text and "5.2 changed" in text and "raised with the Chairman." in text
+    assert [e["text"]["text"] for e in preview.args["blocks"][-1]["elements"]] == ["Publish", "Cancel"]
+
+
+async def test_publish_with_a_file_in_a_channel_previews_in_the_dm(http: TestClient[Any, Any], bot: SlackBot,
+                                                                   fake: FakeSlack) -> None:
+    shared = fake.upload("protocol-v2.txt", wendlebury_v2().encode("utf-8"))
+    await send_event(http, file_share("/publish", [shared], user=CLERK, channel="CGENERAL"))
+    await bot.settled()
+    [preview] = fake.of("chat.postMessage")
+    assert preview.args["channel"] == f"D{CLERK}" and "5.2 changed" in shown(preview)
+    assert not [c for c in fake.calls if c.args.get("channel") == "CGENERAL" and c.method == "chat.postMessage"]
+
+
+async def test_a_member_who_is_not_the_clerk_is_refused_politely(http: TestClient[Any, Any], bot: SlackBot,
+                                                                 fake: FakeSlack) -> None:
+    shared = fake.upload("protocol-v2.txt", wendlebury_v2().encode("utf-8"))
+    await send_event(http, file_share("/publish", [shared], user=OKAFOR))
+    await bot.settled()
+    [refusal] = fake.of("chat.postEphemeral")  # seen by the sender alone, in the DM
+    assert refusal.args["channel"] == f"D{OKAFOR}" and refusal.args["user"] == OKAFOR
+    assert "only for the Clerk" in shown(refusal) and fake.of("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("size_said", [MAX_BYTES + 1, 10])  # Slack's size, or (wrong) a small one: read to the limit
+async def test_an_oversize_file_gets_a_clear_message(http: TestClient[Any, Any], bot: SlackBot, fake: FakeSlack,
+                                                    caplog: pytest.LogCaptureFixture, size_said: int) -> None:
+    secret = b"confidential " + b"x" * MAX_BYTES
+    shared = fake.upload("huge-protocol.txt", secret, size=size_said)
+    await send_event(http, file_share("/publish", [shared], user=CLERK))
+    await bot.settled()
+    [message] = fake.of("chat.postMessage")
+    assert message.args["channel"] == f"D{CLERK}"
+    assert "huge-protocol.txt is too large" in shown(message) and "at most 1 MB" in shown(message)
+    assert len(fake.downloads) == (0 if size_said > MAX_BYTES else 1)
+    assert "confidential" not in caplog.text and "huge-protocol" not in caplog.text
+
+
+async def test_files_that_are_not_text_are_refused_and_other_files_ignored(http: TestClient[Any, Any],
+                                                                           bot: SlackBot, fake: FakeSlack) -> None:
+    pdf = fake.upload("protocol.pdf", b"%PDF-1.7 ...", mimetype="application/pdf")
+    await send_event(http, file_share("/publish", [pdf], user=CLERK, ts="1700000601.000100"), event_id="E1")
+    latin = fake.upload("protocol.txt", "Caf\u00e9 clause".encode("cp1252"))
+    await send_event(http, file_share("/publish", [latin], user=CLERK, ts="1700000602.000100"), event_id="E2")
+    photo = fake.upload("photo.txt", b"not read")
+    await send_event(http, file_share(QUESTION, [photo], user=OKAFOR, ts="1700000603.000100"), event_id="E3")
+    await bot.settled()
+    said = sorted(shown(c) for c in fake.of("chat.postMessage"))
+    assert any("protocol.pdf is not a text file (application/pdf)" in s for s in said)
+    assert any("protocol.txt is not UTF-8 text" in s for s in said)
+    assert any("Wendlebury" in s for s in said)  # a question with a file: answered, the file left alone
+    assert [d.file_id for d in fake.downloads] == [latin["id"]]

@@ -6,8 +6,10 @@ import pytest
 
 from adapters.cli.serve import ServeOptions
 from adapters.slack import runner
+from adapters.slack.app import ATTACHING
 from adapters.slack.blocks import MAX_BLOCKS, MAX_TEXT, action_of, choice_made, render
 from adapters.slack.events import chat_kind, from_block_actions
+from adapters.slack.files import trusted
 from adapters.slack.mrkdwn import escape, from_slack
 from bot.commands import core_commands
 from bot.messages import Action, Button, QuoteBlock, Reply, Text
@@ -117,3 +119,18 @@ def test_manifest_subscribes_to_what_the_app_listens_for() -> None:
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert {"app_mentions:read", "chat:write", "commands", "im:history", "im:write"} <= set(
         manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_the_bot_token_goes_only_to_slack_file_hosts_or_the_configured_api() -> None:
+    api = "http://127.0.0.1:8123/api/"
+    assert trusted("https://files.slack.com/files-pri/T1-F1/download/p.txt", "https://slack.com/api/")
+    assert trusted("http://127.0.0.1:8123/files/F1/p.txt", api)
+    assert not trusted("http://files.slack.com/files-pri/T1-F1/p.txt", api)  # not over plain http
+    assert not trusted("https://files.slack.com.evil.example/p.txt", api)
+    assert not trusted("https://evil.example/slack.com/p.txt", api)
+    assert not trusted("http://127.0.0.1:9999/files/F1/p.txt", api)
+
+
+def test_only_publish_downloads_the_shared_file() -> None:
+    assert ATTACHING.match("/publish") and ATTACHING.match("/publish 2026-11 a note")
+    assert not ATTACHING.match("/publishing") and not ATTACHING.match("what does /publish do?")

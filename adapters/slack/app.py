@@ -2,6 +2,7 @@
 
     app_mention (channels)  -> answered in the thread of the question
     message.im              -> answered in the DM
+    either, with a file and ``/publish``  -> the file downloaded into ``Incoming.attachment`` (``files.py``)
     /protocol ...           -> acknowledged at once (Slack allows 3 s), answered through its response URL
     block_actions           -> the pressed buttons replaced by the choice (chat.update), then the dialogue
     app_home_opened         -> views.publish: what the bot does, the person's council and role
@@ -14,8 +15,10 @@ function-as-a-service hosts).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,16 +27,19 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import events
+from adapters.slack import events, files
 from adapters.slack.blocks import ACTION_PREFIX, render
 from adapters.slack.delivery import FAILURES, Delivery
 from bot import home, slash
 from bot.dialogue import Dialogue
-from bot.messages import Incoming, Reply, Text
+from bot.messages import Incoming, Reply, Target, Text, Visibility, say
 
 log = logging.getLogger(__name__)
 COMMAND = "/protocol"
 MAX_HOME_BLOCKS = 100
+ATTACHING = re.compile(r"^/publish(?:@\S+)?(?:\s|$)", re.IGNORECASE)
+"""Commands whose message's file is downloaded for the dialogue; any other file is left alone."""
+REFUSALS_KEPT = 256
 HOW_TO_ASK = ("Mention me in a channel and I answer in the thread; send me a direct message; or use "
               f"{COMMAND} QUESTION. {COMMAND} report or {COMMAND} grievance continues in private, in our DM. "
               f"{COMMAND} help lists the commands.")
@@ -50,6 +56,7 @@ class SlackBot:
         self.app = AsyncApp(client=client, signing_secret=signing_secret,
                             process_before_response=process_before_response)
         self._busy: set[asyncio.Task[Any]] = set()
+        self._refused: OrderedDict[str, None] = OrderedDict()
         self.app.event("app_mention")(self._on_mention)
         self.app.event("message")(self._on_message)
         self.app.event("app_home_opened")(self._on_home)
@@ -78,16 +85,44 @@ class SlackBot:
         self._track()
         if not events.is_person_message(event):
             return
-        incoming, origin = events.from_message(event, team=body.get("team_id"), bot_user_id=context.bot_user_id)
-        await self._answer(incoming, origin)
+        await self._answer_message(event, body, context)
 
     async def _on_message(self, event: Mapping[str, Any], body: Mapping[str, Any], context: AsyncBoltContext) -> None:
         """Direct messages only: in channels the bot hears only what mentions it (``app_mention``)."""
         self._track()
         if event.get("channel_type") != "im" or not events.is_person_message(event):
             return
+        await self._answer_message(event, body, context)
+
+    async def _answer_message(self, event: Mapping[str, Any], body: Mapping[str, Any],
+                              context: AsyncBoltContext) -> None:
         incoming, origin = events.from_message(event, team=body.get("team_id"), bot_user_id=context.bot_user_id)
+        shared = event.get("files")
+        if shared and ATTACHING.match(incoming.text):
+            try:
+                attached = await files.attachment(list(shared), token=str(context.bot_token or self.client.token or ""),
+                                                  api_base=self.client.base_url)
+            except files.FileRefused as refused:
+                log.info("slack: a shared file was not read: %s", refused.reason)
+                await self._refuse_file(incoming, origin, refused.message)
+                return
+            incoming = dataclasses.replace(incoming, attachment=attached)
         await self._answer(incoming, origin)
+
+    async def _refuse_file(self, incoming: Incoming, origin: events.Origin, message: str) -> None:
+        """Told privately, once per message (a DM that mentions the bot arrives twice; see ``events``)."""
+        key = incoming.message_id or ""
+        if key in self._refused:
+            return
+        self._refused[key] = None
+        while len(self._refused) > REFUSALS_KEPT:
+            self._refused.popitem(last=False)
+        if incoming.chat_kind == "dm":
+            reply = say(message, kind="file_refused")
+        else:
+            reply = say(message, visibility=Visibility.DIRECT_MESSAGE, kind="file_refused",
+                        target=Target(events.PLATFORM, user_id=incoming.user_id))
+        await self.delivery.deliver([reply], origin)
 
     async def _on_command(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
         self._track()
