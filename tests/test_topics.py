@@ -28,7 +28,7 @@ def test_subjects_are_found_in_everyday_wording(question: str, subject: str) -> 
 
 
 @pytest.mark.parametrize("question", [
-    "Am I allowed to speak to the press as the clerk?",  # "allowed" is not "allowance"
+    "Am I allowed to ask the clerk for help?",  # "allowed" is not "allowance"
     "Can you help me film-proof my garden?",  # whole words only: "film-proof" is not filming
     "Who could mediate if things turn sour?",
 ])
