@@ -1,5 +1,5 @@
 """``protocol-bot serve --slack`` as deployed: the runner's own start-up (store, library, dialogue, Bolt app,
-aiohttp server) over HTTP Events and over Socket Mode, against the fake Slack on loopback."""
+aiohttp server, outbox worker) over HTTP Events and over Socket Mode, against the fake Slack on loopback."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import pytest
 
 from adapters.cli.serve import ServeOptions
 from adapters.slack import runner
+from bot.broadcasts.worker import single_worker
+from bot.store import Store
 from tests.slack_fake import SECRET, FakeSlack, event_body, mention, signed
 
 
@@ -97,3 +99,64 @@ async def test_socket_mode_envelopes_are_acknowledged_and_answered(fake: FakeSla
         assert len(fake.of("chat.postMessage")) == 1
     finally:
         await stop(task)
+
+
+async def queue_notice(text: str, *, user: str) -> int:
+    """What the Clerk's /broadcast does, written straight to the store ``serve`` uses (another process's)."""
+    store = await Store.open()
+    try:
+        await store.members.add("wendlebury", f"Cllr {user}", ["councillor"], platform="slack", user_id=user)
+        broadcast, queued = await store.broadcasts.create("wendlebury", "notice", [{"text": text}],
+                                                          platforms=("slack",), needs_ack=True)
+        assert queued == 1
+        return broadcast.id
+    finally:
+        await store.close()
+
+
+async def test_serve_delivers_queued_broadcasts_and_stops_its_outbox_worker(fake: FakeSlack) -> None:
+    task, port = await serving(socket_mode=False)
+    try:
+        assert await healthy(port)
+        broadcast = await queue_notice("Extra meeting on Thursday.", user="UNEWCLLR")
+        [post] = await fake.wait_for("chat.postMessage")
+        assert post.args["channel"] == "UNEWCLLR" and "Extra meeting on Thursday." in post.args["text"]
+        assert [e["text"]["text"] for b in post.args["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
+            "Acknowledge"]
+    finally:
+        await stop(task)
+    store = await Store.open()
+    try:
+        assert (await store.broadcasts.outbox.counts(broadcast)).get("sent") == 1  # recorded before it stopped
+        lock = single_worker(store.database.url.database)  # and its SQLite lock released
+        assert lock is not None
+        lock.close()
+    finally:
+        await store.close()
+    assert len(fake.of("chat.postMessage")) == 1
+
+
+async def test_serve_answers_without_delivering_when_another_outbox_worker_holds_the_database(
+        fake: FakeSlack, capsys: pytest.CaptureFixture[str]) -> None:
+    store = await Store.open()
+    other = single_worker(store.database.url.database)  # a `protocol-bot outbox` running on this SQLite database
+    await store.close()
+    try:
+        task, port = await serving(socket_mode=False)
+        try:
+            assert await healthy(port)
+            await queue_notice("Extra meeting on Thursday.", user="UNEWCLLR")
+            body = json.dumps(event_body(mention("can councillors instruct employees?", user="U1")))
+            async with aiohttp.ClientSession() as session, session.post(
+                    f"http://127.0.0.1:{port}/slack/events", data=body, headers=signed(body)) as response:
+                assert response.status == 200
+            [answer] = await fake.wait_for("chat.postMessage")
+            assert answer.args["channel"] == "CGENERAL"  # questions answered; the broadcast left to the other
+            await asyncio.sleep(0.5)
+            assert len(fake.of("chat.postMessage")) == 1
+        finally:
+            await stop(task)
+    finally:
+        if other is not None:
+            other.close()
+    assert "Slack broadcasts are not delivered by this process" in capsys.readouterr().err

@@ -134,3 +134,9 @@ def test_the_bot_token_goes_only_to_slack_file_hosts_or_the_configured_api() -> 
 def test_only_publish_downloads_the_shared_file() -> None:
     assert ATTACHING.match("/publish") and ATTACHING.match("/publish 2026-11 a note")
     assert not ATTACHING.match("/publishing") and not ATTACHING.match("what does /publish do?")
+
+
+def test_the_outbox_worker_runs_in_serve_unless_turned_off() -> None:
+    assert runner.outbox_enabled({}) and runner.outbox_enabled({"PROTOCOL_BOT_SLACK_OUTBOX": "1"})
+    assert not runner.outbox_enabled({"PROTOCOL_BOT_SLACK_OUTBOX": "0"})
+    assert not runner.outbox_enabled({"PROTOCOL_BOT_SLACK_OUTBOX": " off "})

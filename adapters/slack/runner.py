@@ -8,16 +8,24 @@ Transports:
 
 Tokens come from the environment only (``SLACK_BOT_TOKEN`` always). A missing one is named, with where to
 find it, and the exit code is 2, as for any other usage error.
+
+Broadcasts: the outbox worker (``bot.broadcasts.worker``) runs beside the app as a background task, with the
+Slack sender only (Telegram's deliveries are its own process's), so ``serve --slack`` alone delivers what the
+Clerk publishes. On shutdown it is asked to stop, finishes and records what is in flight (for at most
+``OUTBOX_GRACE`` seconds), and only then is the store closed. With SQLite one worker serves a database: if
+another holds it (``protocol-bot outbox``, a second ``serve``), this process says so and answers questions
+without delivering. ``PROTOCOL_BOT_SLACK_OUTBOX=0`` runs no worker here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -27,10 +35,16 @@ from adapters.cli.serve import ServeOptions
 from adapters.slack.app import SlackBot
 from adapters.slack.client import web_client
 from adapters.slack.http import EVENTS_PATH, web_app
+from adapters.slack.sender import SlackSender
+from bot.broadcasts.worker import OutboxBusy, OutboxWorker, WorkerOptions
 from bot.dialogue import Dialogue
 from bot.store import Store
 
+log = logging.getLogger(__name__)
 WHERE = "api.slack.com/apps -> your app"
+OUTBOX_ENV = "PROTOCOL_BOT_SLACK_OUTBOX"
+OUTBOX_GRACE = 10.0
+OUTBOX_RESTART = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +97,65 @@ async def serve(options: ServeOptions, chosen: SlackSettings) -> None:
         dialogue = Dialogue(service, store)
         await dialogue.start()
         bot = SlackBot(dialogue, web_client(chosen.bot_token), signing_secret=chosen.signing_secret)
-        runner = web.AppRunner(web_app(bot, events=not chosen.socket_mode))
-        await runner.setup()
-        await web.TCPSite(runner, options.host, options.port).start()
-        try:
-            await _until_stopped(bot, chosen, options)
-        finally:
-            await bot.settled()
-            await runner.cleanup()
+        async with outbox(store, chosen.bot_token, enabled=outbox_enabled()):
+            runner = web.AppRunner(web_app(bot, events=not chosen.socket_mode))
+            await runner.setup()
+            try:
+                await web.TCPSite(runner, options.host, options.port).start()
+                await _until_stopped(bot, chosen, options)
+            finally:
+                await bot.settled()
+                await runner.cleanup()
     finally:
         await store.close()
+
+
+def outbox_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    return env.get(OUTBOX_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+@contextlib.asynccontextmanager
+async def outbox(store: Store, token: str, *, enabled: bool = True,
+                 options: WorkerOptions | None = None) -> AsyncIterator[OutboxWorker | None]:
+    """The Slack outbox worker running in the background for as long as the block runs."""
+    if not enabled:
+        yield None
+        return
+    sender = SlackSender(token)
+    worker = OutboxWorker(store, {"slack": sender}, options=options)
+    stop = asyncio.Event()
+    task = asyncio.create_task(_keep_delivering(worker, stop), name="slack-outbox")
+    try:
+        yield worker
+    finally:
+        stop.set()
+        try:
+            done, _ = await asyncio.wait({task}, timeout=OUTBOX_GRACE)
+            if not done:
+                log.warning("slack: the outbox worker did not stop within %.0f s; what it had in flight is "
+                            "delivered after the next start", OUTBOX_GRACE)
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await sender.close()
+
+
+async def _keep_delivering(worker: OutboxWorker, stop: asyncio.Event) -> None:
+    """``worker.run`` until ``stop``; started again after an unexpected error (a database outage, say)."""
+    while not stop.is_set():
+        try:
+            await worker.run(stop)
+        except OutboxBusy as busy:
+            print(f"Slack broadcasts are not delivered by this process: {busy}", file=sys.stderr)
+            return
+        except Exception as error:
+            log.error("slack: the outbox worker stopped (%s); starting it again in %.0f s", type(error).__name__,
+                      OUTBOX_RESTART)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=OUTBOX_RESTART)
 
 
 async def _until_stopped(bot: SlackBot, chosen: SlackSettings, options: ServeOptions) -> None:
