@@ -1,12 +1,14 @@
 """``protocol-bot serve --telegram``: settings from the environment, and both transports end to end.
 
 The real runner (``adapters.telegram.runner.serve``) runs against the fake Bot API, found through
-``PROTOCOL_BOT_TELEGRAM_API_URL``, with the hash embedder and a SQLite store in a temporary home.
+``PROTOCOL_BOT_TELEGRAM_API_URL``, with the hash embedder and a SQLite store in a temporary home; broadcasts
+queued in that store while it serves are delivered by its outbox worker through the same fake.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -17,10 +19,16 @@ import pytest
 from adapters.cli.serve import ServeOptions
 from adapters.telegram import runner
 from adapters.telegram.app import api_url, file_url
+from adapters.telegram.outbox import OUTBOX_ENV
+from bot.broadcasts.compose import notice_content, to_json
+from bot.broadcasts.worker import single_worker
+from bot.store import Store
 from tests.telegram_fake import TOKEN, FakeTelegram, Updates, person
 
 SECRET = "s3cret_Token-1"
 USER = person(5150, "Pat", "pat")
+MEMBER = 6060  # Cllr Ruth Okafor's Telegram user id, linked while serving
+NOTICE = "The December meeting moves to Thursday 11th."
 
 
 def options(*, webhook: str | None = None, port: int = 3000) -> ServeOptions:
@@ -146,3 +154,74 @@ async def test_webhook_verifies_the_secret_token_header(telegram: FakeTelegram) 
     assert registered.params["url"] == "https://bot.example.org/hooks/telegram"
     assert registered.params["secret_token"] == SECRET
     assert "not on a council roster" in telegram.sent(USER["id"])[0].text
+
+
+async def queue_notice() -> int:
+    """What the Clerk's /broadcast does, from another connection to the same database: link Okafor to Telegram
+    and queue a notice for her to acknowledge."""
+    store = await Store.open()
+    try:
+        okafor = await store.members.by_identity("terminal", "okafor")
+        assert okafor is not None
+        await store.members.link(okafor.id, "telegram", str(MEMBER))
+        content = to_json(notice_content("Wendlebury Parish Council", NOTICE))
+        broadcast, queued = await store.broadcasts.create("wendlebury", "notice", content, platforms=("telegram",),
+                                                          needs_ack=True)
+        assert queued == 1
+        return broadcast.id
+    finally:
+        await store.close()
+
+
+async def outstanding() -> int:
+    store = await Store.open()
+    try:
+        return await store.broadcasts.outbox.outstanding(["telegram"])
+    finally:
+        await store.close()
+
+
+@pytest.mark.usefixtures("environment")
+async def test_serve_delivers_a_queued_broadcast_through_the_bot_api(telegram: FakeTelegram) -> None:
+    chosen = runner.settings(options())
+    assert chosen.outbox
+
+    async def body() -> None:
+        broadcast = await queue_notice()
+        await eventually(lambda: bool(telegram.sent(MEMBER)))
+        [delivered] = telegram.sent(MEMBER)
+        assert NOTICE in delivered.text and delivered.params["parse_mode"] == "HTML"
+        assert [(b["text"], b["callback_data"]) for b in delivered.buttons()] == [
+            ("Acknowledge", f"broadcast.ack|{broadcast}")]
+
+    await serving(chosen, lambda: bool(telegram.of("getUpdates")), body)
+    assert await outstanding() == 0  # recorded as sent before the store closed
+    assert len(telegram.sent(MEMBER)) == 1
+
+
+@pytest.mark.usefixtures("environment")
+async def test_serve_leaves_the_outbox_to_another_worker_or_when_told(
+        telegram: FakeTelegram, home: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv(OUTBOX_ENV, "0")
+    assert not runner.settings(options()).outbox
+    monkeypatch.delenv(OUTBOX_ENV)
+    store = await Store.open()  # creates the database, so its lock file can be taken first
+    database = store.database.url.database
+    await store.close()
+    lock = single_worker(database)  # a `protocol-bot outbox` already running on this SQLite database
+    try:
+        telegram.updates.append(Updates().text("/whoami", user=USER))
+
+        async def body() -> None:
+            await queue_notice()
+            await eventually(lambda: bool(telegram.sent(USER["id"])))  # updates are still answered
+            await asyncio.sleep(1.5)
+
+        with caplog.at_level(logging.WARNING):
+            await serving(runner.settings(options()), lambda: bool(telegram.of("getUpdates")), body)
+        assert telegram.sent(MEMBER) == [] and await outstanding() == 1
+        assert any("another outbox worker" in r.getMessage() for r in caplog.records)
+    finally:
+        assert lock is not None
+        lock.close()

@@ -5,6 +5,10 @@ mode, which Telegram sends back in ``X-Telegram-Bot-Api-Secret-Token`` and pytho
 server checks, refusing any post without it). A missing one is a clear message and exit code 2, before
 anything is loaded. The event loop is ours (``async with app``), so the store, the dialogue and the
 application share it and close in order on Ctrl-C or SIGTERM.
+
+The process also works the broadcast outbox for Telegram (``outbox.py``): queued broadcasts, reminders and
+failure reports go out while it serves, and the worker is stopped (what is in flight recorded) before the
+application and the store close. ``PROTOCOL_BOT_TELEGRAM_OUTBOX=0`` leaves delivery to ``protocol-bot outbox``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from adapters.cli.runtime import make_service
 from adapters.cli.serve import ServeOptions
 from adapters.telegram.app import announce, build_application
 from adapters.telegram.bridge import ALLOWED_UPDATES
+from adapters.telegram.outbox import OUTBOX_ENV, Outbox, outbox_enabled
 from bot.dialogue import Dialogue
 from bot.store import Store, StoreError
 
@@ -48,6 +53,8 @@ class Settings:
     secret: str | None
     host: str
     port: int
+    outbox: bool = True
+    """Work the broadcast outbox for Telegram in this process."""
 
     @property
     def url_path(self) -> str:
@@ -70,7 +77,8 @@ def settings(options: ServeOptions, environ: dict[str, str] | os._Environ[str] =
             raise ConfigError(f"Webhook mode needs {SECRET_ENV}: 1-256 characters of A-Z, a-z, 0-9, _ and -. "
                               "Telegram sends it with every update and updates without it are refused.")
     return Settings(token=token, api_url=environ.get(API_URL_ENV) or None, webhook=options.webhook,
-                    secret=secret, host=options.host, port=options.port)
+                    secret=secret, host=options.host, port=options.port,
+                    outbox=outbox_enabled(environ.get(OUTBOX_ENV)))
 
 
 def run(options: ServeOptions) -> int:
@@ -103,23 +111,33 @@ async def serve(chosen: Settings, *, stop: asyncio.Event | None = None) -> int:
         dialogue = Dialogue(service, store)
         await dialogue.start()
         app = build_application(dialogue, chosen.token, base_url=chosen.api_url)
+        outbox = Outbox(store, chosen.token, base_url=chosen.api_url) if chosen.outbox else None
         async with app:
             await announce(app)
             await app.start()
             updater = app.updater
             assert updater is not None  # built with one
-            if chosen.webhook:
-                await updater.start_webhook(listen=chosen.host, port=chosen.port, url_path=chosen.url_path,
-                                            webhook_url=chosen.webhook, secret_token=chosen.secret,
-                                            allowed_updates=list(ALLOWED_UPDATES))
-                mode = f"webhook {chosen.webhook} (listening on {chosen.host}:{chosen.port}/{chosen.url_path})"
-            else:
-                await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
-                mode = "long polling"
-            print(f"Protocol Bot on Telegram as @{app.bot.username}, {mode}. Ctrl-C stops.", flush=True)
-            await _until_stopped(stop or asyncio.Event())
-            await updater.stop()
-            await app.stop()
+            try:
+                if chosen.webhook:
+                    await updater.start_webhook(listen=chosen.host, port=chosen.port, url_path=chosen.url_path,
+                                                webhook_url=chosen.webhook, secret_token=chosen.secret,
+                                                allowed_updates=list(ALLOWED_UPDATES))
+                    mode = f"webhook {chosen.webhook} (listening on {chosen.host}:{chosen.port}/{chosen.url_path})"
+                else:
+                    await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+                    mode = "long polling"
+                if outbox is not None:
+                    outbox.start()
+                    mode += ", delivering broadcasts"
+                print(f"Protocol Bot on Telegram as @{app.bot.username}, {mode}. Ctrl-C stops.", flush=True)
+                await _until_stopped(stop or asyncio.Event())
+            finally:
+                if outbox is not None:
+                    await outbox.stop()  # before the store closes: what is in flight is recorded first
+                if updater.running:
+                    await updater.stop()
+                if app.running:
+                    await app.stop()
     finally:
         await store.close()
     return 0
