@@ -136,8 +136,9 @@ async def test_serve_delivers_queued_broadcasts_and_stops_its_outbox_worker(fake
     assert len(fake.of("chat.postMessage")) == 1
 
 
-async def test_serve_answers_without_delivering_when_another_outbox_worker_holds_the_database(
-        fake: FakeSlack, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_serve_answers_without_delivering_while_another_outbox_worker_holds_the_database(
+        fake: FakeSlack, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "OUTBOX_RETAKE", 0.2)
     store = await Store.open()
     other = single_worker(store.database.url.database)  # a `protocol-bot outbox` running on this SQLite database
     await store.close()
@@ -154,9 +155,14 @@ async def test_serve_answers_without_delivering_when_another_outbox_worker_holds
             assert answer.args["channel"] == "CGENERAL"  # questions answered; the broadcast left to the other
             await asyncio.sleep(0.5)
             assert len(fake.of("chat.postMessage")) == 1
+            assert other is not None
+            other.close()  # the other worker stops: this one takes over
+            _, notice = await fake.wait_for("chat.postMessage", count=2)
+            assert notice.args["channel"] == "UNEWCLLR"
         finally:
             await stop(task)
     finally:
         if other is not None:
             other.close()
-    assert "Slack broadcasts are not delivered by this process" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert said.count("Slack broadcasts are not delivered by this process while another outbox worker runs") == 1

@@ -13,8 +13,8 @@ Broadcasts: the outbox worker (``bot.broadcasts.worker``) runs beside the app as
 Slack sender only (Telegram's deliveries are its own process's), so ``serve --slack`` alone delivers what the
 Clerk publishes. On shutdown it is asked to stop, finishes and records what is in flight (for at most
 ``OUTBOX_GRACE`` seconds), and only then is the store closed. With SQLite one worker serves a database: if
-another holds it (``protocol-bot outbox``, a second ``serve``), this process says so and answers questions
-without delivering. ``PROTOCOL_BOT_SLACK_OUTBOX=0`` runs no worker here.
+another holds it (``protocol-bot outbox``, a second ``serve``), this process says so, answers questions
+without delivering, and takes over when the other stops. ``PROTOCOL_BOT_SLACK_OUTBOX=0`` runs no worker here.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ WHERE = "api.slack.com/apps -> your app"
 OUTBOX_ENV = "PROTOCOL_BOT_SLACK_OUTBOX"
 OUTBOX_GRACE = 10.0
 OUTBOX_RESTART = 5.0
+OUTBOX_RETAKE = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,18 +145,25 @@ async def outbox(store: Store, token: str, *, enabled: bool = True,
 
 
 async def _keep_delivering(worker: OutboxWorker, stop: asyncio.Event) -> None:
-    """``worker.run`` until ``stop``; started again after an unexpected error (a database outage, say)."""
+    """``worker.run`` until ``stop``; started again after an unexpected error (a database outage, say), and,
+    while another worker holds the SQLite database, tried again every ``OUTBOX_RETAKE`` s to take over."""
+    told = False
     while not stop.is_set():
         try:
             await worker.run(stop)
+            continue
         except OutboxBusy as busy:
-            print(f"Slack broadcasts are not delivered by this process: {busy}", file=sys.stderr)
-            return
+            if not told:
+                print(f"Slack broadcasts are not delivered by this process while another outbox worker runs: "
+                      f"{busy}", file=sys.stderr)
+                told = True
+            pause = OUTBOX_RETAKE
         except Exception as error:
             log.error("slack: the outbox worker stopped (%s); starting it again in %.0f s", type(error).__name__,
                       OUTBOX_RESTART)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=OUTBOX_RESTART)
+            pause = OUTBOX_RESTART
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=pause)
 
 
 async def _until_stopped(bot: SlackBot, chosen: SlackSettings, options: ServeOptions) -> None:
