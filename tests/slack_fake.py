@@ -55,6 +55,7 @@ class FakeSlack:
     """Socket Mode: what the app sent back over the WebSocket (envelope acknowledgements)."""
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    file_objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     downloads: list[Download] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -62,6 +63,7 @@ class FakeSlack:
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # files.info and other reads come as GET
         app.router.add_post("/response/{ref}", self._response)
         app.router.add_get("/socket", self._socket)
         app.router.add_get("/files/{file_id}/{name}", self._file)
@@ -88,9 +90,11 @@ class FakeSlack:
         file_id = f"F{len(self.files) + 1:04d}"
         self.files[file_id] = (data, mimetype)
         base = self.url.replace("/api/", f"/files/{file_id}/")
-        return {"id": file_id, "name": name, "title": name, "mimetype": mimetype, "filetype": "text",
-                "size": len(data) if size is None else size, "mode": "hosted", "is_external": False,
-                "url_private": base + name, "url_private_download": base + "download-" + name}
+        self.file_objects[file_id] = {
+            "id": file_id, "name": name, "title": name, "mimetype": mimetype, "filetype": "text",
+            "size": len(data) if size is None else size, "mode": "hosted", "is_external": False,
+            "url_private": base + name, "url_private_download": base + "download-" + name}
+        return dict(self.file_objects[file_id])
 
     def fail(self, method: str, status: int, *, retry_after: int | None = None, times: int = 1) -> None:
         self.failures[method] += [(status, retry_after)] * times
@@ -182,6 +186,7 @@ class FakeSlack:
             "chat.update": {"channel": args.get("channel"), "ts": args.get("ts")},
             "conversations.open": {"channel": {"id": f"D{args.get('users')}"}},
             "views.publish": {"view": args.get("view")},
+            "files.info": {"file": self.file_objects.get(str(args.get("file")))},
             "apps.connections.open": {"url": self.url.replace("http://", "ws://").replace("/api/", "/socket")},
         }
         return {"ok": True, **results.get(method, {})}

@@ -422,3 +422,14 @@ async def test_files_that_are_not_text_are_refused_and_other_files_ignored(http:
     assert any("protocol.txt is not UTF-8 text" in s for s in said)
     assert any("Wendlebury" in s for s in said)  # a question with a file: answered, the file left alone
     assert [d.file_id for d in fake.downloads] == [latin["id"]]
+
+
+async def test_a_file_the_event_leaves_undescribed_is_looked_up_first(http: TestClient[Any, Any], bot: SlackBot,
+                                                                      fake: FakeSlack) -> None:
+    shared = fake.upload("protocol-v2.txt", wendlebury_v2().encode("utf-8"))
+    await send_event(http, file_share("/publish", [{"id": shared["id"], "file_access": "check_file_info"}],
+                                      user=CLERK))
+    await bot.settled()
+    assert fake.of("files.info")[0].args["file"] == shared["id"]
+    assert [d.authorization for d in fake.downloads] == ["Bearer xoxb-test"]
+    assert "5.2 changed" in shown(fake.of("chat.postMessage")[0])

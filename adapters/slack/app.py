@@ -99,8 +99,9 @@ class SlackBot:
         incoming, origin = events.from_message(event, team=body.get("team_id"), bot_user_id=context.bot_user_id)
         shared = event.get("files")
         if shared and ATTACHING.match(incoming.text):
+            token = str(context.bot_token or self.client.token or "")
             try:
-                attached = await files.attachment(list(shared), token=str(context.bot_token or self.client.token or ""),
+                attached = await files.attachment(await files.described(list(shared), self.client), token=token,
                                                   api_base=self.client.base_url)
             except files.FileRefused as refused:
                 log.info("slack: a shared file was not read: %s", refused.reason)

@@ -7,6 +7,8 @@ each file has ``url_private_download`` / ``url_private``, which answer only with
 - The token goes only to Slack's file hosts (https ``files.slack.com`` and other ``*.slack.com``) or to the
   origin of the configured Web API base (``PROTOCOL_BOT_SLACK_API_URL``: a proxy, a test double); any other
   address is refused, and redirects are not followed (a redirect is Slack's sign-in page: no ``files:read``).
+- A file the event does not describe fully (``file_access: check_file_info``, no URLs) is looked up with
+  ``files.info`` first.
 - At most ``MAX_BYTES``: a larger ``size`` is refused before downloading, and a download is cut off there.
 - The text must be UTF-8 (a BOM is fine) and look like text: not an image, PDF or Word file.
 
@@ -22,6 +24,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.messages import Attachment
 
@@ -57,7 +61,7 @@ async def attachment(files: Sequence[Mapping[str, Any]], *, token: str, api_base
     mimetype = str(file.get("mimetype") or "")
     if mimetype and not (mimetype.startswith("text/") or mimetype in TEXT_TYPES):
         raise FileRefused(f"{name} is not a text file ({mimetype}). {SAVE_AS_TEXT}", "not_text")
-    url = str(file.get("url_private_download") or file.get("url_private") or "")
+    url = _url(file)
     if not url:
         raise FileRefused(f"I could not open {name}: Slack did not say where to download it. Please share it "
                           "again with /publish.", "no_url")
@@ -65,6 +69,24 @@ async def attachment(files: Sequence[Mapping[str, Any]], *, token: str, api_base
         raise FileRefused(f"I could not open {name}: it is not stored by Slack.", "untrusted_host")
     raw = await _download(url, token, name, session)
     return Attachment(name, _text(raw, name))
+
+
+async def described(files: Sequence[Mapping[str, Any]], client: AsyncWebClient) -> list[Mapping[str, Any]]:
+    """The files with their download URLs: a lone file the event left without them is asked for (``files.info``).
+    A failed look-up leaves the file as it was (and ``attachment`` explains that it could not be opened)."""
+    if len(files) != 1 or _url(files[0]) or not files[0].get("id"):
+        return list(files)
+    try:
+        info = await client.files_info(file=str(files[0]["id"]))
+    except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+        log.warning("slack: files.info failed: %s", type(error).__name__)
+        return list(files)
+    found = info.get("file")
+    return [found] if isinstance(found, Mapping) else list(files)
+
+
+def _url(file: Mapping[str, Any]) -> str:
+    return str(file.get("url_private_download") or file.get("url_private") or "")
 
 
 def trusted(url: str, api_base: str) -> bool:
