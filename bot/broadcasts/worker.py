@@ -18,7 +18,7 @@ import asyncio
 import fcntl
 import logging
 import random
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO, Any, TypeVar
@@ -26,7 +26,7 @@ from typing import IO, Any, TypeVar
 from bot.broadcasts.compose import delivery_reply
 from bot.broadcasts.pacing import Pacer
 from bot.broadcasts.sending import Permanent, RetryAfter, Sender, Transient
-from bot.broadcasts.settings import DEFAULT_PACING, UNPACED, Pacing
+from bot.broadcasts.settings import DEFAULT_PACING, DELIVERY_PLATFORMS, UNPACED, Pacing
 from bot.store import Store, StoreError
 from bot.store.broadcasts import Broadcast, aware
 from bot.store.deliveries import Delivery
@@ -86,19 +86,19 @@ class OutboxWorker:
         self._marked = asyncio.Event()
         self._recorder: asyncio.Task[None] | None = None
         self._closing = False
-        self._lock: IO[bytes] | None = None
+        self._lock: OutboxLocks | None = None
 
     async def start(self) -> None:
         """A SQLite worker is the only one (a lock file beside the database makes sure): whatever its
         predecessor held when it died is due again now."""
         if not self._started and self.store.database.is_sqlite:
-            self._lock = single_worker(self.store.database.url.database)
+            self._lock = single_worker(self.store.database.url.database, list(self.senders))
             self.stats.recovered += await whole(self.outbox.recover(list(self.senders)))
         self._started = True
 
     def _release(self) -> None:
         if self._lock is not None:
-            self._lock.close()  # closing the file releases the lock (as the OS does when a process dies)
+            self._lock.close()
             self._lock = None
         self._started = False
 
@@ -179,8 +179,12 @@ class OutboxWorker:
                         type(error).__name__)
 
     async def housekeeping(self) -> int:
-        """Queue due reminders and failure reports; how many were queued."""
-        platforms = list(self.senders)
+        """Queue due reminders and failure reports; how many were queued.
+
+        For every delivery platform, not only this worker's: reminders and reports are claimed once per
+        broadcast, and a Slack-only worker that claimed them must still queue the Telegram ones (a Telegram
+        worker sends those)."""
+        platforms = sorted(set(DELIVERY_PLATFORMS) | set(self.senders))
         return (await whole(self.store.broadcasts.remind(platforms, now=self.now()))
                 + await whole(self.store.broadcasts.report_failures(platforms, now=self.now())))
 
@@ -308,20 +312,40 @@ class OutboxBusy(StoreError):
     """Another outbox worker already serves this SQLite database."""
 
 
-def single_worker(database: str | None) -> IO[bytes] | None:
-    """Hold ``<database>.outbox.lock`` (flock) for as long as this worker runs; ``OutboxBusy`` if taken.
+class OutboxLocks:
+    """The per-platform lock files a SQLite outbox worker holds; ``close`` releases them all."""
 
-    Two SQLite workers would each recover the other's in-flight rows as abandoned and send them again."""
+    def __init__(self, handles: list[IO[bytes]]) -> None:
+        self.handles = handles
+
+    def close(self) -> None:
+        for handle in self.handles:
+            handle.close()  # closing the file releases the lock (as the OS does when a process dies)
+        self.handles = []
+
+
+def single_worker(database: str | None, platforms: Collection[str] = DELIVERY_PLATFORMS) -> OutboxLocks | None:
+    """Hold ``<database>.outbox-<platform>.lock`` (flock) for each platform this worker sends on, for as long
+    as it runs; ``OutboxBusy`` if any is taken.
+
+    Two SQLite workers on one platform would each recover the other's in-flight rows as abandoned and send them
+    again; workers on different platforms (``serve --slack`` beside ``serve --telegram``) never touch each
+    other's rows, so each platform has its own lock."""
     if not database or database == ":memory:":
         return None
-    handle = open(f"{database}.outbox.lock", "ab")  # noqa: SIM115  (held open: the lock lives as long as the file)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise OutboxBusy("Another outbox worker is already running on this SQLite database; run one, or use "
-                         "PostgreSQL (PROTOCOL_BOT_DATABASE_URL) for several.") from None
-    return handle
+    held = OutboxLocks([])
+    for platform in sorted(platforms):
+        handle = open(f"{database}.outbox-{platform}.lock", "ab")  # noqa: SIM115  (the lock lives with the file)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            held.close()
+            raise OutboxBusy(f"Another outbox worker is already running for {platform} on this SQLite "
+                             "database; run one per platform, or use PostgreSQL (PROTOCOL_BOT_DATABASE_URL) for "
+                             "several.") from None
+        held.handles.append(handle)
+    return held
 
 
 async def whole(write: Coroutine[Any, Any, T]) -> T:
