@@ -320,3 +320,20 @@ async def test_a_published_version_is_quoted_by_routes_at_once(tmp_path: Path, s
     publish(library, prepare(library, "ledbury", reworded, version="2"))
     after = await report_about_clerk(chat, "led-reid")
     assert "must be raised with the Clerk, in writing, in the first instance" in said(after)
+
+
+async def test_a_recipient_on_another_platform_is_notified_through_the_outbox(terminal: MemoryAdapter,
+                                                                              store: Store) -> None:
+    from bot.broadcasts.sending import MemorySender
+    from bot.broadcasts.worker import OutboxWorker
+
+    whitcombe = await store.members.by_identity("terminal", "whitcombe")
+    assert whitcombe is not None
+    await store.members.link(whitcombe.id, "telegram", "4242")
+    replies = await report_about_clerk(terminal, "okafor")
+    _, reference, _ = await send_report(terminal, replies, "okafor")
+    senders = {"slack": MemorySender("slack"), "telegram": MemorySender("telegram")}
+    await OutboxWorker(store, senders).drain(timeout=30)
+    [notice] = senders["telegram"].to("4242")
+    assert reference in notice.plain() and DETAILS not in notice.plain()
+    assert senders["slack"].sent == [] and senders["telegram"].to("clerk") == []

@@ -8,6 +8,8 @@ exists and where to read it, never what it says, and never go to anyone holding 
 
 from __future__ import annotations
 
+from bot.broadcasts.compose import to_json
+from bot.broadcasts.settings import DELIVERY_PLATFORMS
 from bot.cases.desk import CaseDesk, Submission, recipients_for
 from bot.cases.keys import load_master_key
 from bot.context import Turn
@@ -80,14 +82,21 @@ async def submit_action(run: FlowRun) -> ActionResult:
         answers=answers))
     case = submitted.case
     await turn.audit("case.submitted", ref=case.reference)
+    text = (f"A confidential {run.flow.noun} ({case.reference}) has been sent to you through Protocol Bot. Read it "
+            f"in a private chat with me: /cases {case.reference}")
+    here = turn.incoming.platform
     notices: list[Reply] = []
     for member_id, platform, user_id in await turn.store.cases.identities([m.id for m in recipients]):
-        notices.append(Reply((Text(f"A confidential {run.flow.noun} ({case.reference}) has been sent to "
-                                   "you through Protocol Bot. Read it in a private chat with me: "
-                                   f"/cases {case.reference}"),),
-                             visibility=Visibility.DIRECT_MESSAGE, target=Target(platform, user_id=user_id),
+        if platform != here:
+            continue  # other platforms: through the outbox, below
+        notices.append(Reply((Text(text),), visibility=Visibility.DIRECT_MESSAGE,
+                             target=Target(platform, user_id=user_id),
                              meta={"kind": "case_notice", "member_id": str(member_id)}))
         await turn.store.cases.mark_notified(case.id, member_id)
+    elsewhere = [p for p in DELIVERY_PLATFORMS if p != here]
+    if elsewhere:
+        await turn.store.broadcasts.direct(council, to_json([Text(text)]), [m.id for m in recipients],
+                                           platforms=elsewhere)
     names = ", ".join(m.name for m in recipients)
     receipt = Reply((Text(f"Sent to {route.recipient} ({names}). Your reference is {case.reference}."),
                      Text(f"Your receipt code, shown only this once: {submitted.receipt_code}\n"

@@ -91,6 +91,22 @@ class Broadcasts:
             queued += await _enqueue(session, row.id, "announcement", announced, now)
             return _broadcast(row), queued
 
+    async def direct(self, council: str, content: list[dict[str, Any]], member_ids: Collection[int], *,
+                     platforms: Collection[str]) -> int:
+        """A one-off message to a few members through the outbox (a case notice to its recipients on the
+        platforms the reporter is not using): durable, paced and retried like a broadcast, never acknowledged."""
+        now = utcnow()
+        async with self.sessions.begin() as session:
+            row = BroadcastRow(council=council, kind="direct", version=None, content=content, needs_ack=False,
+                               created_by=None, created_at=now, remind_after_s=None)
+            session.add(row)
+            await session.flush()
+            targets = await session.execute(
+                select(IdentityRow.member_id, IdentityRow.platform, IdentityRow.user_id)
+                .where(IdentityRow.member_id.in_(list(member_ids)), IdentityRow.platform.in_(list(platforms)))
+                .order_by(IdentityRow.member_id, IdentityRow.platform, IdentityRow.user_id))
+            return await _enqueue(session, row.id, "broadcast", targets.all(), now)
+
     async def get(self, broadcast_id: int) -> Broadcast | None:
         async with self.sessions() as session:
             row = await session.get(BroadcastRow, broadcast_id)
@@ -99,7 +115,7 @@ class Broadcasts:
     async def latest(self, council: str, *, needs_ack: bool = True) -> Broadcast | None:
         async with self.sessions() as session:
             row = await session.scalar(select(BroadcastRow).where(
-                BroadcastRow.council == council, BroadcastRow.needs_ack == needs_ack)
+                BroadcastRow.council == council, BroadcastRow.needs_ack == needs_ack, BroadcastRow.kind != "direct")
                 .order_by(BroadcastRow.id.desc()).limit(1))
             return _broadcast(row) if row else None
 
