@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
 import logging
 import random
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
@@ -194,14 +195,19 @@ class OutboxWorker:
         Claims overlap: the next rows are claimed when half of the last claim is done, so the pace never
         waits for a batch's slowest send or for the claim itself."""
         inflight: set[asyncio.Task[None]] = set()
+        held: set[int] = set()
+        """Rows this worker is sending: never claimed again by it even if their lease runs out meanwhile (a slow
+        batch), which would send them twice."""
         try:
             while stop is None or not stop.is_set():
                 room = self.options.batch - len(inflight)
-                claimed = await self._claim(platform, room) if room >= self.options.batch // 2 else []
+                claimed = await self._claim(platform, room, held) if room >= self.options.batch // 2 else []
                 for delivery in claimed:
                     task = asyncio.create_task(self._deliver(delivery))
                     inflight.add(task)
+                    held.add(delivery.id)
                     task.add_done_callback(inflight.discard)
+                    task.add_done_callback(functools.partial(_forget, held, delivery.id))
                 if inflight and (not claimed or len(inflight) > self.options.batch // 2):
                     await asyncio.wait(set(inflight), return_when=asyncio.FIRST_COMPLETED)
                     continue
@@ -215,8 +221,9 @@ class OutboxWorker:
             for task in inflight:  # the worker is stopping (or dying): in-flight rows stay claimed, in doubt
                 task.cancel()
 
-    async def _claim(self, platform: str, limit: int) -> list[Delivery]:
-        return await whole(self.outbox.claim(platform, limit=limit, lease=self.options.lease, now=self.now()))
+    async def _claim(self, platform: str, limit: int, held: Collection[int] = ()) -> list[Delivery]:
+        return await whole(self.outbox.claim(platform, limit=limit, lease=self.options.lease, now=self.now(),
+                                             exclude=held))
 
     async def _idle(self, platform: str, stop: asyncio.Event | None) -> None:
         """Nothing due: wait for the next row that will be (a retry), at most ``idle_poll``."""
@@ -310,6 +317,10 @@ class OutboxWorker:
 
 class OutboxBusy(StoreError):
     """Another outbox worker already serves this SQLite database."""
+
+
+def _forget(held: set[int], row: int, _task: asyncio.Task[None]) -> None:
+    held.discard(row)
 
 
 class OutboxLocks:

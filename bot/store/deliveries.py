@@ -38,12 +38,15 @@ class Deliveries:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
-    async def claim(self, platform: str, *, limit: int, lease: timedelta,
-                    now: datetime | None = None) -> list[Delivery]:
-        """Due rows of ``platform`` (and rows whose claim expired: their worker died), marked ``sending``."""
+    async def claim(self, platform: str, *, limit: int, lease: timedelta, now: datetime | None = None,
+                    exclude: Collection[int] = ()) -> list[Delivery]:
+        """Due rows of ``platform`` (and rows whose claim expired: their worker died), marked ``sending``;
+        ``exclude``: rows the claiming worker is still sending."""
         now = now or utcnow()
         due = ((DeliveryRow.status == PENDING) & (DeliveryRow.next_attempt_at <= now)) | (
             (DeliveryRow.status == SENDING) & (DeliveryRow.lease_until < now))
+        if exclude:
+            due = due & DeliveryRow.id.not_in(list(exclude))
         chosen = (select(DeliveryRow.id).where(DeliveryRow.platform == platform, due)
                   .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id).limit(limit)
                   .with_for_update(skip_locked=True))
