@@ -8,23 +8,20 @@ codes (same answer for unknown and expired).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import UTC, datetime, timedelta
 
+from bot.codes import code_hash, new_code
 from bot.commands import Command, CommandTable
 from bot.context import Turn
 from bot.messages import Reply, Visibility, say
 
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
 VALID_FOR = timedelta(days=2)
 WRONG_PER_HOUR = 5
 
 
 def _hash(code: str) -> str:
-    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
-    return hashlib.sha256(b"protocol-bot link\0" + cleaned.encode()).hexdigest()
+    return code_hash("link", code)
 
 
 async def _linkcode(turn: Turn, args: str) -> list[Reply]:
@@ -39,7 +36,7 @@ async def _linkcode(turn: Turn, args: str) -> list[Reply]:
         return [say(f"That matches {names} on the {turn.member.council} roster; please give the full name.",
                     kind="link_usage")]
     member = matches[0]
-    code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    code = new_code(CODE_LENGTH)
     await turn.store.links.issue(member.id, _hash(code), datetime.now(UTC) + VALID_FOR)
     await turn.audit("link.code_issued", ref=str(member.id))
     return [turn.privately(f"Link code for {member.name}: {code}\nIt works once, for two days. Ask them to send "

@@ -5,11 +5,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.databases import BACKENDS, open_store
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -63,3 +65,22 @@ def real_library(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -
     library = Library(home, MiniLmEmbedder(home, documents=real_embedder))
     library.load_all()
     yield library
+
+
+@pytest.fixture(scope="module")
+def qa(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Q&A over all five bundled protocols with the fake embedder: dialogue and flow scenarios (not quality)."""
+    from bot.qa import QaService
+    from knowledge.embedding import HashEmbedder
+    from knowledge.library import Library
+
+    library = Library(tmp_path_factory.mktemp("fake-home"), HashEmbedder())
+    library.load_all()
+    return QaService(library)
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """The store on SQLite, and on PostgreSQL where one answers (``tests/databases.py``)."""
+    async with open_store(request.param, tmp_path) as opened:
+        yield opened

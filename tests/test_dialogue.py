@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -21,24 +19,9 @@ from bot.qa import QaService
 from bot.roster import parse_role_command
 from bot.store import Store
 from config.councils import Binding, load_profile
-from knowledge.embedding import HashEmbedder
-from knowledge.library import Library
-from tests.databases import BACKENDS, open_store, pg_schema
+from tests.databases import pg_schema
 
 QUESTION = "can councillors instruct employees?"
-
-
-@pytest.fixture(scope="module")
-def qa(tmp_path_factory: pytest.TempPathFactory) -> QaService:
-    library = Library(tmp_path_factory.mktemp("dialogue-home"), HashEmbedder())
-    library.load_all()
-    return QaService(library)
-
-
-@pytest.fixture(params=BACKENDS)
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    async with open_store(request.param, tmp_path) as opened:
-        yield opened
 
 
 class Clock:

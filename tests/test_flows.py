@@ -7,7 +7,6 @@ People come from the sample rosters (terminal handles in config/councils/*.yaml)
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,22 +22,8 @@ from bot.store import Store
 from config.councils import load_profile
 from knowledge.embedding import HashEmbedder
 from knowledge.library import Library
-from tests.databases import BACKENDS, open_store
 
 DETAILS = "On 3 March Cllr X shouted at the clerk in the office and called her useless."
-
-
-@pytest.fixture(scope="module")
-def qa(tmp_path_factory: pytest.TempPathFactory) -> QaService:
-    library = Library(tmp_path_factory.mktemp("flows-home"), HashEmbedder())
-    library.load_all()
-    return QaService(library)
-
-
-@pytest.fixture(params=BACKENDS)
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    async with open_store(request.param, tmp_path) as opened:
-        yield opened
 
 
 @pytest.fixture

@@ -8,40 +8,33 @@ answered with the same words as unknown ones, so guessing learns nothing and is 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.cases.keys import MasterKey
 from bot.cases.sealing import Sealed, rewrap, seal, unseal
+from bot.codes import ALPHABET, code_hash, new_code, normalise
 from bot.people import Member
 from bot.store import Store
 from bot.store.cases import DuplicateReference, NewCase, StoredCase
 
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-"""No 0/O, 1/I/L: a code read out over the phone survives."""
 CODE_GROUPS = 4
 ATTEMPTS_PER_HOUR = 5
 RETENTION_DAYS = 180
 
 
 def new_receipt_code() -> str:
-    return "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(CODE_GROUPS))
-
-
-def normalise_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())
+    return "-".join(new_code(4) for _ in range(CODE_GROUPS))
 
 
 def receipt_hash(code: str) -> str:
-    return hashlib.sha256(b"protocol-bot receipt\0" + normalise_code(code).encode()).hexdigest()
+    return code_hash("receipt", code)
 
 
 def looks_like_code(text: str) -> bool:
-    cleaned = normalise_code(text)
+    cleaned = normalise(text)
     return len(cleaned) == 4 * CODE_GROUPS and all(ch in ALPHABET for ch in cleaned)
 
 
