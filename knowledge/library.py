@@ -36,7 +36,6 @@ class Library:
     problems: dict[str, str] = field(default_factory=dict)
     reload_every: float = 2.0
     """Seconds between looks at a council's ``live`` pointer (0: every question)."""
-    _domain: frozenset[str] | None = None
     _queries_prepared: bool = False
     _stamps: dict[str, tuple[int, int] | None] = field(default_factory=dict)
     _checked: dict[str, float] = field(default_factory=dict)
@@ -64,7 +63,6 @@ class Library:
                 self.indexes[slug] = self._load_or_build(require(self.sources(), slug))
                 self._stamps[slug] = stamp
                 self._checked[slug] = time.monotonic()
-                self._domain = None
                 self._prepare_queries()
         finally:
             lock.release()
@@ -86,7 +84,6 @@ class Library:
         self._stamps[slug] = live_stamp(self.home, slug)
         self._checked[slug] = time.monotonic()
         self.indexes[slug] = index
-        self._domain = None
 
     def load_all(self, *, only: str | None = None, force: bool = False) -> dict[str, CouncilIndex]:
         sources = self.sources()
@@ -97,7 +94,6 @@ class Library:
                 self.indexes[source.slug] = self._load_or_build(source, force=force)
                 self._stamps[source.slug] = stamp
                 self._checked[source.slug] = time.monotonic()
-                self._domain = None
                 self.problems.pop(source.slug, None)
             except KnowledgeError as exc:
                 self.problems[source.slug] = str(exc)
@@ -143,16 +139,8 @@ class Library:
         self.progress(f"{source.slug}: built ({index.manifest.clauses} clauses, {index.manifest.chunks} chunks)")
         return index
 
-    def domain_vocabulary(self) -> frozenset[str]:
-        """Every word any council's protocol uses (all councils are loaded once for this)."""
-        if self._domain is None:
-            if set(self.sources()) - set(self.indexes):
-                self.load_all()
-            self._domain = frozenset().union(*(i.lexical.vocabulary for i in self.indexes.values()))
-        return self._domain
-
     def ask(self, slug: str, question: str, *, role: str | None = None, k: int = 5,
             index: CouncilIndex | None = None) -> Retrieval:
         """``index``: the one the caller already holds, so the version it reports is the one quoted."""
         index = index or self.council(slug)
-        return search(index, self.embedder, question, role=role, k=k, domain_vocabulary=self.domain_vocabulary())
+        return search(index, self.embedder, question, role=role, k=k)

@@ -97,10 +97,8 @@ def query_text(question: str, role: str | None) -> str:
 
 def search(
     index: CouncilIndex, embedder: Embedder, question: str, *, role: str | None = None, k: int = 5,
-    settings: RetrievalSettings | None = None, domain_vocabulary: frozenset[str] = frozenset(),
+    settings: RetrievalSettings | None = None,
 ) -> Retrieval:
-    """``domain_vocabulary`` is no longer used (subjects in ``config/topics.yaml`` replaced it); it goes
-    once ``Library.ask`` stops passing it."""
     cfg = settings or retrieval_settings()
     n = len(index.clauses)
     vector = embedder.embed([query_text(question, role)])
