@@ -54,7 +54,7 @@ async def answer(turn: Turn, question: str, *, keep_question: bool = True) -> li
     member = turn.member if role else None
     clause_ids = [q.clause_id for q in asked.answer.quotes]
     kept = question.strip() if keep_question else WITHHELD
-    answer_id = await turn.store.feedback.record_answer(council, kept, clause_ids)
+    answer_id = await turn.store.feedback.record_answer(council, kept, clause_ids, version=asked.version)
     meta = {"kind": "answer", "council": council, "abstained": str(asked.answer.abstained).lower(),
             "answer_id": answer_id, "clauses": " ".join(clause_ids), "version": asked.version or ""}
     return [Reply(blocks_for(asked.answer, member), feedback.buttons(answer_id), meta=meta)]

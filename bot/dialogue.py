@@ -26,6 +26,7 @@ from bot.flows.install import install as install_flows
 from bot.messages import Incoming, Reply, Visibility, say
 from bot.middleware import MAX_MESSAGE_CHARS, Middleware, RateLimit, chain, ignore_bots, size_limit
 from bot.people import can, who_may
+from bot.publish import uploads
 from bot.qa import EmptyQuestionError, QaService
 from bot.store import ConcurrentUpdate, Store, StoreError
 from config.councils import load_profile
@@ -128,6 +129,10 @@ class Dialogue:
             return await handler(turn, incoming.action.value)
         text = incoming.text.strip()
         command = parse(text)
+        if command is None and incoming.attachment is not None:  # a file on its own: the Clerk's, kept for /publish
+            kept = await uploads.received(turn)
+            if kept is not None:
+                return kept
         found = self.commands.get(command[0]) if command else None
         if found is not None and found.interrupts_flows:
             return await self._command(turn, found, command[1] if command else "")

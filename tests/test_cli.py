@@ -33,7 +33,7 @@ def test_ask_json_lines(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
     lines = [json.loads(x) for x in out.splitlines()]
     assert code == 0 and [x["id"] for x in lines] == ["q1", "q2"]
     for line in lines:
-        assert set(line) == {"id", "council", "abstained", "answer", "passages", "latency_ms"}
+        assert set(line) == {"id", "council", "abstained", "answer", "passages", "latency_ms", "version"}
         if not line["abstained"]:
             assert len(line["passages"]) >= 5
             assert set(line["passages"][0]) == {"clause_id", "number", "heading", "text", "citation", "score"}
@@ -125,3 +125,36 @@ def test_chat_walks_a_report_and_shows_nobody_else_s_notice(home: Path) -> None:
     assert "- What happened: The clerk was rude to me." in text
     assert "Your reference is WEN-" in text and "shown only this once" in text
     assert "has been sent to you through Protocol Bot" not in text  # Cllr Whitcombe's notice is not ours
+
+
+def test_every_answer_records_the_version_it_quoted(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ask --json`` (one question, and JSON Lines) and the rated answers of ``feedback --json``: ``null`` for the
+    text in use before any version was published, then the published version's name."""
+    from adapters.cli.chat import run_chat
+    from adapters.cli.runtime import make_service
+    from tests.test_publish_chat import wendlebury_v2
+
+    monkeypatch.delenv("PROTOCOL_BOT_DATABASE_URL", raising=False)
+    question = "can councillors instruct employees?"
+
+    def ask_and_rate() -> None:
+        inputs = iter([question, "1", "/quit"])
+        run_chat(make_service(), user="okafor", read=lambda _p: next(inputs), write=lambda _s: None)
+
+    def asked_versions() -> list[str | None]:
+        one = json.loads(run(["ask", question, "--council", "wendlebury", "--json"], capsys)[1])
+        lines = run(["ask", "--json", "-"], capsys, json.dumps({"id": "q1", "council": "wendlebury",
+                                                                 "question": question}), monkeypatch)[1]
+        return [one["version"], *(json.loads(line)["version"] for line in lines.splitlines())]
+
+    assert asked_versions() == [None, None]
+    ask_and_rate()
+    new = tmp_path / "wendlebury-v2.txt"
+    new.write_text(wendlebury_v2(), encoding="utf-8")
+    code, _, _ = run(["publish", "--council", "wendlebury", str(new), "--version", "2026-11", "--yes",
+                      "--no-broadcast"], capsys)
+    assert code == 0 and asked_versions() == ["2026-11", "2026-11"]
+    ask_and_rate()
+    code, out, _ = run(["feedback", "--council", "wendlebury", "--json"], capsys)
+    assert code == 0 and [r["version"] for r in json.loads(out)] == [None, "2026-11"]

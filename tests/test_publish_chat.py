@@ -4,10 +4,12 @@ memory), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from adapters.memory import MemoryAdapter
 from bot.broadcasts.sending import MemorySender
@@ -153,13 +155,91 @@ async def test_broadcast_notice_reaches_linked_members(terminal: MemoryAdapter, 
     assert len(got) == 1 and "Extra meeting on Thursday at 7pm." in got[0].plain() and got[0].buttons == ()
 
 
-async def test_preview_warns_of_routing_rules_the_new_version_breaks(terminal: MemoryAdapter) -> None:
-    fine = said(await send_file(terminal, "/publish", wendlebury_v2()))
-    assert "no longer match" not in fine
+async def test_a_version_that_breaks_a_routing_rule_is_refused_and_the_live_one_kept(
+        terminal: MemoryAdapter, home: Path) -> None:
     without_51 = "\n".join(line for line in wendlebury_v2().split("\n") if not line.startswith("- 5.1."))
-    broken = said(await send_file(terminal, "/publish", without_51))
-    assert "rule 'officer-about-a-councillor' cites 5.1, which is removed" in broken
-    assert "no longer match it" in broken and "routing rule 'officer-about-a-councillor' cites clause '5.1'" in broken
+    renumbered = wendlebury_v2().replace("- 5.1.", "- 5.9.")
+    for text in (without_51, renumbered):
+        replies = await send_file(terminal, "/publish", text)
+        assert [r.kind for r in replies] == ["publish_refused"] and replies[0].buttons == ()
+        refused = said(replies)
+        assert ("routing rule 'officer-about-a-councillor' cites clause 5.1, which version 2 does not have "
+                "(removed or renumbered)") in refused
+        assert "routing rules in the council profile (config/councils/wendlebury.yaml) must be updated first" in refused
+        assert "The live version is unchanged" in refused
+    assert live_version(home, "wendlebury") is None and not list(home.glob("councils/wendlebury/drafts/*.json"))
+    assert (await terminal.push(QUESTION, user="okafor"))[0].kind == "answer"
+
+
+async def test_rules_are_checked_again_when_publish_is_pressed(terminal: MemoryAdapter, home: Path) -> None:
+    """The profile may change between the preview and the press: a rule citing a clause the version drops."""
+    from config.settings import CONFIG_DIR
+
+    preview = await send_file(terminal, "/publish", wendlebury_v2())  # 1.3 removed: no rule cites it yet
+    assert [r.kind for r in preview] == ["publish_preview"]
+    profile = yaml.safe_load((CONFIG_DIR / "councils" / "wendlebury.yaml").read_text(encoding="utf-8"))
+    profile["routing"]["rules"][0]["clauses"].append("1.3")
+    target = home / "councils" / "wendlebury" / "profile.yaml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(profile), encoding="utf-8")
+    refused = await terminal.press(preview[0], "Publish", user="clerk")
+    assert [r.kind for r in refused] == ["publish_refused"]
+    assert "routing rule 'councillor-about-the-clerk' cites clause 1.3, which version 2 does not have" in said(refused)
+    assert "councils/wendlebury/profile.yaml) must be updated first" in said(refused)
+    assert live_version(home, "wendlebury") is None
+
+
+def age(files: list[Path], seconds: float) -> None:
+    """As if ``seconds`` had passed since the files were written."""
+    for path in files:
+        written = path.stat().st_mtime - seconds
+        os.utime(path, (written, written))
+
+
+async def test_a_file_sent_first_is_previewed_by_publish_alone(terminal: MemoryAdapter, home: Path) -> None:
+    kept = await send_file(terminal, "", wendlebury_v2())
+    assert [r.kind for r in kept] == ["upload_kept"] and kept[0].buttons == ()
+    assert said(kept) == ("Got protocol-v2.txt. Send /publish [VERSION] [NOTE] within 30 minutes to preview it as "
+                          "the new version.")
+    preview = await terminal.push("/publish 2026-11 Clause 5.2 now names the Chairman", user="clerk")
+    assert [r.kind for r in preview] == ["publish_preview"] and "5.2 changed" in said(preview)
+    assert "Preview: version 2026-11" in said(preview) and "Note: Clause 5.2 now names the Chairman" in said(preview)
+    assert (await terminal.push("/publish", user="clerk"))[0].kind == "usage"  # the file was used by that preview
+    published = await terminal.press(preview[0], "Publish", user="clerk")
+    assert [r.kind for r in published] == ["published"] and live_version(home, "wendlebury") == "2026-11"
+
+
+async def test_a_file_sent_first_waits_thirty_minutes(terminal: MemoryAdapter, home: Path) -> None:
+    await send_file(terminal, "", wendlebury_v2())
+    uploads = list(home.glob("councils/wendlebury/uploads/*.json"))
+    assert len(uploads) == 1
+    age(uploads, 31 * 60)
+    late = await terminal.push("/publish", user="clerk")
+    assert [r.kind for r in late] == ["usage"] and "then /publish within 30 minutes" in said(late)
+    assert not uploads[0].exists()
+
+
+async def test_files_from_anyone_else_or_in_a_group_are_not_kept(terminal: MemoryAdapter, home: Path) -> None:
+    assert await send_file(terminal, "", wendlebury_v2(), user="okafor") == []  # a file alone: nothing to answer
+    asked = await send_file(terminal, "can councillors instruct employees?", wendlebury_v2(), user="okafor")
+    assert [r.kind for r in asked] == ["answer"]  # the question is answered; the file is not read
+    in_group = dataclasses.replace(terminal.message("", user="clerk", chat="group-1", kind="group"),
+                                   attachment=Attachment("protocol-v2.txt", wendlebury_v2()))
+    assert await terminal.push(in_group) == []
+    assert not list(home.glob("councils/wendlebury/uploads/*"))
+    assert [r.kind for r in await terminal.push("/publish", user="okafor")] == ["refusal"]
+    assert [r.kind for r in await terminal.push("/publish", user="clerk")] == ["usage"]
+
+
+async def test_pressing_publish_on_a_day_old_preview_says_it_expired(terminal: MemoryAdapter, home: Path) -> None:
+    preview = await send_file(terminal, "/publish", wendlebury_v2())
+    drafts = list(home.glob("councils/wendlebury/drafts/*.json"))
+    assert len(drafts) == 1
+    age(drafts, 25 * 3600)
+    expired = await terminal.press(preview[0], "Publish", user="clerk")
+    assert [r.kind for r in expired] == ["publish_expired"]
+    assert "That preview expired" in said(expired) and "Please send /publish again." in said(expired)
+    assert live_version(home, "wendlebury") is None and not drafts[0].exists()
 
 
 async def test_broadcast_also_goes_to_the_councils_announcement_channels(home: Path, store: Store) -> None:

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 import yaml
@@ -382,6 +383,27 @@ async def test_publish_with_a_file_in_a_channel_previews_in_the_dm(http: TestCli
     [preview] = fake.of("chat.postMessage")
     assert preview.args["channel"] == f"D{CLERK}" and "5.2 changed" in shown(preview)
     assert not [c for c in fake.calls if c.args.get("channel") == "CGENERAL" and c.method == "chat.postMessage"]
+
+
+async def test_a_file_shared_first_is_previewed_by_the_publish_slash_command(
+        http: TestClient[Any, Any], bot: SlackBot, fake: FakeSlack) -> None:
+    shared = fake.upload("protocol-v2.txt", wendlebury_v2().encode("utf-8"))
+    await send_event(http, file_share("", [shared], user=CLERK))
+    await bot.settled()
+    [kept] = fake.of("chat.postMessage")
+    assert kept.args["channel"] == f"D{CLERK}"
+    assert shown(kept).startswith("Got protocol-v2.txt. Send /publish [VERSION] [NOTE] within 30 minutes")
+    form = dict(parse_qsl(command_form("", user=CLERK, channel=f"D{CLERK}", response_url=fake.response_url("pub"))))
+    status, _ = await send_form(http, urlencode({**form, "command": "/publish"}))  # Slack's own slash command
+    await bot.settled()
+    [preview] = fake.of("response")
+    assert status == 200 and "1 changed, 1 added, 1 removed" in shown(preview) and "5.2 changed" in shown(preview)
+    assert [e["text"]["text"] for e in preview.args["blocks"][-1]["elements"]] == ["Publish", "Cancel"]
+
+    councillors = fake.upload("notes.txt", b"my own notes")  # anyone else's file alone: not read, nothing said
+    await send_event(http, file_share("", [councillors], user=OKAFOR, ts="1700000700.000100"), event_id="E2")
+    await bot.settled()
+    assert [d.file_id for d in fake.downloads] == [shared["id"]] and len(fake.of("chat.postMessage")) == 1
 
 
 async def test_a_member_who_is_not_the_clerk_is_refused_politely(http: TestClient[Any, Any], bot: SlackBot,

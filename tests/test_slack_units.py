@@ -109,13 +109,13 @@ def test_serve_without_tokens_exits_2(monkeypatch: pytest.MonkeyPatch, capsys: p
 def test_manifest_subscribes_to_what_the_app_listens_for() -> None:
     import yaml
 
-    from adapters.slack.app import COMMAND
+    from adapters.slack.app import COMMAND, PUBLISH_COMMAND
     from config.settings import CONFIG_DIR
 
     manifest = yaml.safe_load((CONFIG_DIR / "slack" / "manifest.yaml").read_text(encoding="utf-8"))
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im",
                                                                              "app_home_opened"}
-    assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND, PUBLISH_COMMAND]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert {"app_mentions:read", "chat:write", "commands", "im:history", "im:write"} <= set(
         manifest["oauth_config"]["scopes"]["bot"])

@@ -320,6 +320,20 @@ async def test_a_binary_or_uncaptioned_document_gets_a_clear_note_and_nothing_is
     telegram.add_file("doc-pdf", b"%PDF-1.7\n\xff\xfe\x00\x81 " + secret.encode())
     with caplog.at_level(logging.DEBUG):
         await feed(app, updates.document("doc-pdf", user=CLERK, caption="/publish", mime_type="application/pdf"))
-        await feed(app, updates.document("doc-pdf", user=CLERK))
-    assert [c.text for c in telegram.sent(CLERK["id"])] == [NOT_TEXT, ONLY_PUBLISH]
+        await feed(app, updates.document("doc-pdf", user=CLERK))  # the Clerk's file alone is read: for /publish
+        await feed(app, updates.document("doc-pdf", user=OKAFOR))  # anyone else's is not
+    assert [c.text for c in telegram.sent(CLERK["id"])] == [NOT_TEXT, NOT_TEXT]
+    assert [c.text for c in telegram.sent(OKAFOR["id"])] == [ONLY_PUBLISH] and len(telegram.downloads) == 2
     assert all(secret not in record.getMessage() for record in caplog.records)
+
+
+async def test_a_document_sent_first_is_previewed_by_publish_sent_after_it(
+        app: App, telegram: FakeTelegram, updates: Updates) -> None:
+    telegram.add_file("doc-first", wendlebury_v2().encode("utf-8"))
+    await feed(app, updates.document("doc-first", user=CLERK, file_name="protocol-v2.txt"))
+    [kept] = telegram.sent(CLERK["id"])
+    assert kept.text.startswith("Got protocol-v2.txt. Send /publish [VERSION] [NOTE] within 30 minutes")
+    await feed(app, updates.text("/publish 2026-12", user=CLERK))
+    preview = "\n".join(call.text for call in telegram.sent(CLERK["id"])[1:])
+    assert "Preview: version 2026-12 of Wendlebury" in preview and "5.2 changed" in preview
+    assert [b["text"] for b in telegram.sent(CLERK["id"])[-1].buttons()] == ["Publish", "Cancel"]

@@ -27,7 +27,8 @@ ROLES = ("councillor", "chair", "vice-chair", "officer", "clerk", "deputy clerk"
 
 def _ask_one(service: QaService, council: str, question: str, role: str | None, qid: Any = None
              ) -> dict[str, Any]:
-    """The JSON contract: the rendered reply plus the five best passages (full clause text), best first."""
+    """The JSON contract: the rendered reply plus the five best passages (full clause text), best first, and the
+    protocol version they were quoted from (``null``: the text in use before any version was published)."""
     asked = service.ask(council, question, role=role, k=5)
     meta = service.library.council(council).meta
     passages = [] if asked.answer.abstained else [
@@ -36,7 +37,7 @@ def _ask_one(service: QaService, council: str, question: str, role: str | None, 
         for h in asked.retrieval.hits
     ]
     return {"id": qid, "council": council, "abstained": asked.answer.abstained, "answer": asked.answer.render(),
-            "passages": passages, "latency_ms": round(asked.latency_ms, 2)}
+            "passages": passages, "latency_ms": round(asked.latency_ms, 2), "version": asked.version}
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -132,7 +133,8 @@ def cmd_feedback(args: argparse.Namespace) -> int:
         store = await Store.open()
         try:
             return [{"council": f.council, "helpful": f.helpful, "question": f.question,
-                     "clause_ids": list(f.clause_ids), "at": f.created_at.isoformat(timespec="seconds")}
+                     "clause_ids": list(f.clause_ids), "at": f.created_at.isoformat(timespec="seconds"),
+                     "version": f.version}
                     for f in await store.feedback.rated(args.council)]
         finally:
             await store.close()

@@ -2,7 +2,8 @@
 
 - ``publish --council SLUG FILE [--version V] [--note TEXT] [--yes]``: the same preview the Clerk sees in chat
   (changed, added and removed clauses; routing rules touched); with ``--yes`` the version is published, its
-  index built beside the live one and swapped in, and the changes queued for every member to acknowledge.
+  index built beside the live one and swapped in, and the changes queued for every member to acknowledge. A
+  version the council's routing rules no longer hold under is refused (exit 2), as in chat.
 - ``versions --council SLUG``, ``diff --council SLUG V1 V2``: what has been published, and what changed.
 - ``outbox [--until-idle]``: the outbox worker, delivering over whichever platforms have a token in the
   environment (``SLACK_BOT_TOKEN``, ``TELEGRAM_BOT_TOKEN``); run it beside ``serve``.
@@ -25,7 +26,8 @@ from bot.broadcasts.sending import Sender
 from bot.broadcasts.settings import DELIVERY_PLATFORMS, reminder_interval
 from bot.broadcasts.worker import OutboxWorker
 from bot.messages import Reply
-from bot.publish.preview import affected_rules, broken_rules, change_blocks, preview_blocks
+from bot.publish.preview import affected_rules, change_blocks, preview_blocks
+from bot.publish.routing_check import broken_rules
 from bot.store import Store
 from config.councils import load_profile
 from config.settings import home
@@ -44,8 +46,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
         print(f"{path}: cannot be read ({exc.strerror})", file=sys.stderr)
         return 2
     draft = prepare(service.library, args.council, text, version=args.version, source_name=str(path))
-    blocks = preview_blocks(draft, affected_rules(draft, home()), note=args.note, broken=broken_rules(draft, home()))
+    blocks = preview_blocks(draft, affected_rules(draft, home()), note=args.note)
     print(Reply(tuple(blocks)).plain())
+    broken = broken_rules(draft, home())
+    if broken:
+        print(f"\n{broken.refusal()}", file=sys.stderr)
+        return 2
     if not args.yes:
         print("\nNothing published. Run again with --yes to publish.")
         return 0

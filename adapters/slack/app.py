@@ -3,7 +3,9 @@
     app_mention (channels)  -> answered in the thread of the question
     message.im              -> answered in the DM
     either, with a file and ``/publish``  -> the file downloaded into ``Incoming.attachment`` (``files.py``)
+    a DM with one text file and no command, from someone who may publish -> downloaded too (kept for /publish)
     /protocol ...           -> acknowledged at once (Slack allows 3 s), answered through its response URL
+    /publish [VERSION] [NOTE] -> the same, as the dialogue's /publish (for a file shared just before)
     block_actions           -> the pressed buttons replaced by the choice (chat.update), then the dialogue
     app_home_opened         -> views.publish: what the bot does, the person's council and role
 
@@ -33,9 +35,13 @@ from adapters.slack.delivery import FAILURES, Delivery
 from bot import home, slash
 from bot.dialogue import Dialogue
 from bot.messages import Incoming, Reply, Target, Text, Visibility, say
+from bot.publish import uploads
 
 log = logging.getLogger(__name__)
 COMMAND = "/protocol"
+PUBLISH_COMMAND = "/publish"
+"""Slack's own slash command for the Clerk: a slash command cannot carry a file, so it previews the file the Clerk
+shared with the bot just before (``bot.publish.uploads``)."""
 MAX_HOME_BLOCKS = 100
 ATTACHING = re.compile(r"^/publish(?:@\S+)?(?:\s|$)", re.IGNORECASE)
 """Commands whose message's file is downloaded for the dialogue; any other file is left alone."""
@@ -61,6 +67,7 @@ class SlackBot:
         self.app.event("message")(self._on_message)
         self.app.event("app_home_opened")(self._on_home)
         self.app.command(command)(self._on_command)
+        self.app.command(PUBLISH_COMMAND)(self._on_publish)
         self.app.action(re.compile(rf"^{ACTION_PREFIX}:"))(self._on_action)
 
     async def settled(self) -> None:
@@ -98,7 +105,7 @@ class SlackBot:
                               context: AsyncBoltContext) -> None:
         incoming, origin = events.from_message(event, team=body.get("team_id"), bot_user_id=context.bot_user_id)
         shared = event.get("files")
-        if shared and ATTACHING.match(incoming.text):
+        if shared and (ATTACHING.match(incoming.text) or await self._kept_for_publish(incoming, shared)):
             token = str(context.bot_token or self.client.token or "")
             try:
                 attached = await files.attachment(await files.described(list(shared), self.client), token=token,
@@ -109,6 +116,12 @@ class SlackBot:
                 return
             incoming = dataclasses.replace(incoming, attachment=attached)
         await self._answer(incoming, origin)
+
+    async def _kept_for_publish(self, incoming: Incoming, shared: list[Mapping[str, Any]]) -> bool:
+        """A file shared without a command is read only when it may be the Clerk's next version: one text file, in
+        the DM, from someone who may publish. Anyone else's stays unread, and their message is handled as today."""
+        return (incoming.chat_kind == "dm" and len(shared) == 1 and files.looks_like_text(shared[0])
+                and await uploads.may_upload(self.dialogue.services, events.PLATFORM, incoming.user_id))
 
     async def _refuse_file(self, incoming: Incoming, origin: events.Origin, message: str) -> None:
         """Told privately, once per message (a DM that mentions the bot arrives twice; see ``events``)."""
@@ -129,8 +142,12 @@ class SlackBot:
         self._track()
         await ack()
         text = slash.as_text(str(body.get("text") or ""), self.dialogue.commands)
-        incoming, origin = events.from_command(body, text)
-        await self._answer(incoming, origin)
+        await self._answer(*events.from_command(body, text))
+
+    async def _on_publish(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
+        self._track()
+        await ack()
+        await self._answer(*events.from_command(body, f"{PUBLISH_COMMAND} {body.get('text') or ''}".strip()))
 
     async def _on_action(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
         self._track()

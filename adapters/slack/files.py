@@ -2,7 +2,8 @@
 
 Slack sends a file share as a ``message`` (``subtype: file_share``) or ``app_mention`` event with ``files``;
 each file has ``url_private_download`` / ``url_private``, which answer only with the bot token
-(``Authorization: Bearer``, scope ``files:read``). Only files that come with ``/publish`` are downloaded.
+(``Authorization: Bearer``, scope ``files:read``). Only files that come with ``/publish``, or a lone text file
+sent to the bot's DM by someone who may publish (kept for a ``/publish`` that follows), are downloaded.
 
 - The token goes only to Slack's file hosts (https ``files.slack.com`` and other ``*.slack.com``) or to the
   origin of the configured Web API base (``PROTOCOL_BOT_SLACK_API_URL``: a proxy, a test double); any other
@@ -58,9 +59,8 @@ async def attachment(files: Sequence[Mapping[str, Any]], *, token: str, api_base
     size = file.get("size")
     if isinstance(size, int) and size > MAX_BYTES:
         raise _too_large(name)
-    mimetype = str(file.get("mimetype") or "")
-    if mimetype and not (mimetype.startswith("text/") or mimetype in TEXT_TYPES):
-        raise FileRefused(f"{name} is not a text file ({mimetype}). {SAVE_AS_TEXT}", "not_text")
+    if not looks_like_text(file):
+        raise FileRefused(f"{name} is not a text file ({file.get('mimetype')}). {SAVE_AS_TEXT}", "not_text")
     url = _url(file)
     if not url:
         raise FileRefused(f"I could not open {name}: Slack did not say where to download it. Please share it "
@@ -83,6 +83,12 @@ async def described(files: Sequence[Mapping[str, Any]], client: AsyncWebClient) 
         return list(files)
     found = info.get("file")
     return [found] if isinstance(found, Mapping) else list(files)
+
+
+def looks_like_text(file: Mapping[str, Any]) -> bool:
+    """By the type Slack gives (a file it does not describe may be text: its content decides)."""
+    mimetype = str(file.get("mimetype") or "")
+    return not mimetype or mimetype.startswith("text/") or mimetype in TEXT_TYPES
 
 
 def _url(file: Mapping[str, Any]) -> str:

@@ -3,8 +3,9 @@
 A pressed button is always answered (``answerCallbackQuery``, or the client shows a spinner for a
 minute) and its keyboard removed, so a choice cannot be made twice. A short reply only the presser may
 see (a feedback "thank you") becomes the callback answer itself, Telegram's nearest thing to ephemeral.
-A document in a private chat is read only when captioned ``/publish`` (``documents.py``): downloaded, checked
-for size and UTF-8, and handed to the dialogue as the message's attachment; anything else gets a polite note.
+A document in a private chat is read only when captioned ``/publish``, or, from someone who may publish, with no
+command at all (kept for a ``/publish`` that follows; ``bot.publish.uploads``): downloaded, checked for size and
+UTF-8, and handed to the dialogue as the message's attachment; anything else gets a polite note.
 Errors reach the application's error handler, which logs the error's type and where it happened (never
 what anyone wrote) and tells the person politely.
 """
@@ -23,9 +24,10 @@ from adapters.telegram.delivery import Delivery, Origin
 from adapters.telegram.documents import ONLY_PUBLISH, Refused, fetch
 from adapters.telegram.keyboards import decode
 from adapters.telegram.retry import with_retries
-from adapters.telegram.translate import from_document, from_message, from_press, publish_caption
+from adapters.telegram.translate import PLATFORM, from_document, from_message, from_press, publish_caption
 from bot.dialogue import SORRY, Dialogue
 from bot.messages import Reply, Text, Visibility, say
+from bot.publish import uploads
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +83,16 @@ class TelegramBridge:
         await Delivery(context.bot).deliver(origin, replies)
 
     async def on_document(self, update: Update, context: Context) -> None:
-        """A private chat's document: with the caption ``/publish`` it is the Clerk's new version; else a note."""
+        """A private chat's document: with the caption ``/publish`` it is the Clerk's new version; without, the Clerk's
+        is kept for the ``/publish`` that follows; anyone else's is not downloaded, and they get a note."""
         message = update.message
         if message is None or message.document is None or message.from_user is None:
             return
         delivery = Delivery(context.bot)
         origin_chat = message.chat.id
         text = publish_caption(message, bot_username=context.bot.username)
+        if text is None and await uploads.may_upload(self.dialogue.services, PLATFORM, str(message.from_user.id)):
+            text = ""  # the file alone, whatever its caption says: kept for /publish
         if text is None:
             await delivery.send(origin_chat, say(ONLY_PUBLISH, kind="document_ignored"))
             return

@@ -1,6 +1,8 @@
-"""``/publish [VERSION] [NOTE]`` with the new text attached: a preview with Publish / Cancel, then publication
-and a broadcast of the changes for every member to acknowledge. The Clerk only (``publish`` permission), on
-the command and again on the button, since a button press is not a command.
+"""``/publish [VERSION] [NOTE]`` with the new text attached, or after sending the file on its own (``uploads``): a
+preview with Publish / Cancel, then publication and a broadcast of the changes for every member to acknowledge.
+The Clerk only (``publish`` permission), on the command and again on the button, since a button press is not a
+command. A version the council's routing rules no longer hold under is refused (``routing_check``), at the
+command and again on the press, since the profile may have changed in between.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from bot.broadcasts.settings import reminder_interval
 from bot.commands import Command, CommandTable
 from bot.context import Turn
 from bot.messages import Action, Button, Reply, Target, Visibility
-from bot.publish import drafts
-from bot.publish.preview import affected_rules, broken_rules, preview_blocks
+from bot.publish import drafts, uploads
+from bot.publish.preview import affected_rules, preview_blocks
+from bot.publish.routing_check import broken_rules
 from knowledge.errors import KnowledgeError
 from knowledge.publishing import Draft, prepare, publish
 
 CONFIRM, CANCEL = "publish.confirm", "publish.cancel"
-USAGE = ("Attach the new version of your protocol as a text file and send /publish, optionally with a version "
-         "name and a note for members: /publish 2026-11 Clause 5.4 reworded.")
+USAGE = ("Send me the new version of your protocol as a text file, then /publish within {minutes} (or attach the "
+         "file to the /publish message), optionally with a version name and a note for members: /publish 2026-11 "
+         "Clause 5.4 reworded.")
 _VERSION = re.compile(r"^(v?\d+(\.\d+)*[a-z]?|\d{4}-\d{2}(-\d{2})?)$", re.IGNORECASE)
 
 
@@ -44,11 +48,11 @@ def _private(turn: Turn, reply: Reply) -> Reply:
 
 async def _publish(turn: Turn, args: str) -> list[Reply]:
     assert turn.member is not None  # the permission check let only the Clerk through
-    attachment = turn.incoming.attachment
-    if attachment is None:
-        return [turn.privately(USAGE, kind="usage")]
-    version, note = parse_args(args)
     library, council = turn.services.qa.library, turn.member.council
+    attachment = turn.incoming.attachment or uploads.latest(library.home, council, turn.member.id)
+    if attachment is None:
+        return [turn.privately(USAGE.format(minutes=uploads.minutes()), kind="usage")]
+    version, note = parse_args(args)
     try:
         draft = await asyncio.to_thread(prepare, library, council, attachment.text, version=version,
                                         source_name=attachment.name)
@@ -56,15 +60,32 @@ async def _publish(turn: Turn, args: str) -> list[Reply]:
         await turn.audit("publish.invalid", ref=council)
         return [turn.privately(f"Nothing was published: {exc}\nThe live version is unchanged and still answers "
                                "questions.", kind="publish_refused")]
+    broken = broken_rules(draft, library.home)
+    if broken:
+        await turn.audit("publish.routing_broken", ref=f"{council}@{draft.version}")
+        return [turn.privately(broken.refusal(), kind="publish_refused")]
     token = drafts.stage(library.home, drafts.StagedDraft(council, draft.version, attachment.text, attachment.name,
                                                           note, draft.live_version, turn.member.id))
+    uploads.forget(library.home, council, turn.member.id)  # previewed: a later /publish needs a new file
     await turn.audit("publish.previewed", ref=f"{council}@{draft.version}")
-    impacts = affected_rules(draft, library.home)
     value = f"{council}:{token}"
     buttons = (Button("Publish", Action(CONFIRM, value)), Button("Cancel", Action(CANCEL, value)))
-    blocks = preview_blocks(draft, impacts, note=note, broken=broken_rules(draft, library.home))
+    blocks = preview_blocks(draft, affected_rules(draft, library.home), note=note)
     reply = Reply(tuple(blocks), buttons, meta={"kind": "publish_preview"})
     return [_private(turn, reply)]
+
+
+def _staged(turn: Turn, council: str, token: str) -> drafts.StagedDraft | Reply:
+    """The draft a press is about, taken (so only one press publishes it), or the reply saying why not."""
+    home = turn.services.qa.library.home
+    try:
+        staged = drafts.load(home, council, token)
+    except drafts.PreviewExpired:
+        return turn.privately(f"That preview expired (previews wait {drafts.max_age() / 3600:g} hours for Publish): "
+                              "nothing was published. Please send /publish again.", kind="publish_expired")
+    if staged is None or not drafts.drop(home, council, token):
+        return turn.privately("That preview was already published or cancelled.", kind="publish_stale")
+    return staged
 
 
 async def _confirm(turn: Turn, value: str) -> list[Reply]:
@@ -72,15 +93,19 @@ async def _confirm(turn: Turn, value: str) -> list[Reply]:
     if not allowed(turn, "publish") or turn.member is None or turn.member.council != council:
         return await refusal(turn, "publish", CONFIRM)
     library = turn.services.qa.library
-    staged = drafts.load(library.home, council, token)
-    if staged is None or not drafts.drop(library.home, council, token):
-        return [turn.privately("That preview was already published or cancelled.", kind="publish_stale")]
+    staged = _staged(turn, council, token)
+    if isinstance(staged, Reply):
+        return [staged]
     try:
         draft: Draft = await asyncio.to_thread(prepare, library, council, staged.text, version=staged.version,
                                                source_name=staged.name)
         if draft.live_version != staged.live_version:
             return [turn.privately("The live version changed since this preview; nothing was published. Please "
                                    "send /publish with the file again.", kind="publish_refused")]
+        broken = broken_rules(draft, library.home)
+        if broken:
+            await turn.audit("publish.routing_broken", ref=f"{council}@{draft.version}")
+            return [turn.privately(broken.refusal(), kind="publish_refused")]
         index = await asyncio.to_thread(publish, library, draft, note=staged.note)
     except KnowledgeError as exc:
         return [turn.privately(f"Nothing was published: {exc}", kind="publish_refused")]
@@ -107,7 +132,8 @@ async def _cancel(turn: Turn, value: str) -> list[Reply]:
 
 
 def register(table: CommandTable) -> None:
-    table.register(Command("publish", _publish, "publish a new version of the protocol (the Clerk; attach it)",
+    table.register(Command("publish", _publish,
+                           "publish a new version of the protocol (the Clerk; send the file first, or attach it)",
                            usage="[VERSION] [NOTE]", permission="publish"))
 
 

@@ -1,21 +1,17 @@
 """What the Clerk sees before publishing: every clause added, removed or changed (old and new text, by clause
-number), and the routing rules whose cited clauses change or vanish (those need correcting, or routing for
-that concern will refuse to start after the new version goes live).
+number), and the routing rules whose cited clauses change (worth a look; a version under which a rule no longer
+holds is refused before any preview, see ``routing_check``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 from bot.messages import Block, Text
-from bot.routing import RoutingBook
-from config.councils import ProfileError, load_profile
-from config.routing import RoutingConfig, RoutingConfigError, load_routing
-from knowledge.clauses import Clause, DocumentMeta
+from config.routing import RoutingConfigError, load_routing
+from knowledge.clauses import Clause
 from knowledge.diff import ProtocolDiff
-from knowledge.index import CouncilIndex
 from knowledge.publishing import Draft
 
 
@@ -57,37 +53,7 @@ def affected_rules(draft: Draft, home: Path) -> list[RuleImpact]:
     return impacts
 
 
-@dataclass(frozen=True, slots=True)
-class _DraftClauses:
-    """What binding a routing rule reads of an index: the draft's clauses, before any index is built."""
-
-    clauses: list[Clause]
-    meta: DocumentMeta
-
-
-def broken_rules(draft: Draft, home: Path) -> list[str]:
-    """The routing checks the bot runs at start (``bot.routing``), run against the draft: each message names
-    the rule and what no longer holds (a cited clause gone, the recipient or a next step no longer quoted)."""
-    try:
-        config, source = load_routing(draft.slug, home)
-        profile = load_profile(draft.slug, home)
-    except (RoutingConfigError, ProfileError):
-        return []
-    stand_in = cast(CouncilIndex, _DraftClauses(list(draft.document.clauses), draft.document.meta))
-    singles = [RoutingConfig(rules=(rule,)) for rule in config.rules]
-    if config.personnel is not None:
-        singles.append(RoutingConfig(personnel=config.personnel))
-    problems: list[str] = []
-    for single in singles:
-        try:
-            RoutingBook(draft.slug, single, stand_in, profile, source)
-        except RoutingConfigError as exc:
-            problems.append(str(exc))
-    return problems
-
-
-def preview_blocks(draft: Draft, impacts: list[RuleImpact], *, note: str | None = None,
-                   broken: list[str] | None = None) -> list[Block]:
+def preview_blocks(draft: Draft, impacts: list[RuleImpact], *, note: str | None = None) -> list[Block]:
     meta = draft.document.meta
     live = f"version {draft.live_version}" if draft.live_version else "the text in use now"
     counts = ", ".join(f"{len(draft.diff.of_kind(k))} {k}" for k in ("changed", "added", "removed")
@@ -99,11 +65,6 @@ def preview_blocks(draft: Draft, impacts: list[RuleImpact], *, note: str | None 
     if impacts:
         lines = ["Routing rules citing clauses that change (check them in config/councils/<council>.yaml):"]
         lines += [f"  rule {i.rule!r} cites {i.ref}, which is {i.kind}" for i in impacts]
-        blocks.append(Text("\n".join(lines)))
-    if broken:
-        lines = ["Once this version is live these routing rules no longer match it, so the bot refuses them (and "
-                 "will not start) until they are corrected:"]
-        lines += [f"  {problem}" for problem in broken]
         blocks.append(Text("\n".join(lines)))
     blocks.append(Text("Nothing is published until you confirm. Members will be sent the changes to acknowledge."))
     return blocks

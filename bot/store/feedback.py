@@ -1,4 +1,5 @@
-"""Answers people rated: the question, the council and the clauses cited (never flow content)."""
+"""Answers people rated: the question, the council, the clauses cited and the protocol version they were quoted
+from (never flow content)."""
 
 from __future__ import annotations
 
@@ -20,18 +21,22 @@ class FeedbackItem:
     clause_ids: tuple[str, ...]
     helpful: bool | None
     created_at: datetime
+    version: str | None = None
+    """The protocol version quoted (``None``: the text in use before any version was published)."""
 
 
 class Feedback:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
-    async def record_answer(self, council: str, question: str, clause_ids: list[str]) -> str:
-        """Keep what the rating will be about; the returned id is short enough for any button payload."""
+    async def record_answer(self, council: str, question: str, clause_ids: list[str], *,
+                            version: str | None = None) -> str:
+        """Keep what the rating will be about, down to the version quoted (a clause's words differ between
+        versions); the returned id is short enough for any button payload."""
         answer_id = secrets.token_urlsafe(12)
         async with self.sessions.begin() as session:
             session.add(FeedbackRow(id=answer_id, council=council, question=question, clause_ids=clause_ids,
-                                    helpful=None, created_at=utcnow()))
+                                    helpful=None, created_at=utcnow(), version=version))
         return answer_id
 
     async def rate(self, answer_id: str, helpful: bool) -> bool:
@@ -50,5 +55,5 @@ class Feedback:
             query = query.where(FeedbackRow.council == council)
         async with self.sessions() as session:
             rows = await session.scalars(query)
-            return [FeedbackItem(r.id, r.council, r.question, tuple(r.clause_ids), r.helpful, r.created_at)
-                    for r in rows]
+            return [FeedbackItem(r.id, r.council, r.question, tuple(r.clause_ids), r.helpful, r.created_at,
+                                 r.version) for r in rows]

@@ -95,6 +95,8 @@ class FeedbackRow(Base):
     helpful: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    version: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The protocol version quoted (``None``: the text in use before any version was published)."""
 
 
 class AuditRow(Base):
