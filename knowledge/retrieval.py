@@ -20,6 +20,7 @@ from config.settings import RetrievalSettings, retrieval_settings, topics
 from knowledge.clauses import Clause
 from knowledge.embedding import Embedder
 from knowledge.index import CouncilIndex
+from knowledge.spelling import corrections, lexicon
 from knowledge.topics import subjects_missing
 from knowledge.vocabulary import expansions, tokens
 
@@ -88,9 +89,10 @@ def unframed(question: str) -> str:
     return stripped if len(stripped) >= 3 else question
 
 
-def query_text(question: str, role: str | None) -> str:
+def query_text(question: str, role: str | None, mended: list[str] | None = None) -> str:
+    """``mended``: the council's words for the question's typing slips (``knowledge.spelling``)."""
     question = unframed(question)
-    extra = expansions(question)
+    extra = expansions(question) + [m for m in mended or [] if m not in question]
     text = question if not extra else f"{question} ({', '.join(extra)})"
     return f"{ROLE_WORDS.get(role or '', '')} asks: {text}".strip() if role else text
 
@@ -101,7 +103,8 @@ def search(
 ) -> Retrieval:
     cfg = settings or retrieval_settings()
     n = len(index.clauses)
-    vector = embedder.embed([query_text(question, role)])
+    mended = corrections(question, lexicon(index))
+    vector = embedder.embed([query_text(question, role, mended)])
     chunk_scores, chunk_ids = index.dense.search(vector, index.dense.size)
     dense = np.full(n, -1.0, dtype=np.float32)
     np.maximum.at(dense, index.chunk_clause[chunk_ids], chunk_scores)
@@ -112,7 +115,7 @@ def search(
             segment_scores.setdefault(int(index.chunk_clause[chunk]), {}).setdefault(segment, float(score))
 
     own = tokens(unframed(question))
-    expanded = tokens(" ".join(expansions(question)))
+    expanded = tokens(" ".join(expansions(question) + mended))
     lexical = index.lexical.scores(own) + cfg.expansion_weight * index.lexical.scores(expanded)
     top_lexical = float(lexical.max()) if n else 0.0
     lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical

@@ -22,6 +22,9 @@ def index_for(slug: str) -> CouncilIndex:
     ("Can I make a Freedom of Information request?", "freedom of information"),
     ("We have a vacancy - how do we go about co-opting someone?", "co-option"),
     ("is there a whistle-blowing policy?", "whistleblowing"),
+    ("who's allowed to talk to the Leicester Mercury?", "press and media"),
+    ("a contractor offered me two tickets to the cricket", "gifts and hospitality"),
+    ("can a councillor act as clerk while we recruit?", "vacancies"),
 ])
 def test_subjects_are_found_in_everyday_wording(question: str, subject: str) -> None:
     assert subject in subjects_in(question)
@@ -31,6 +34,8 @@ def test_subjects_are_found_in_everyday_wording(question: str, subject: str) -> 
     "Am I allowed to ask the clerk for help?",  # "allowed" is not "allowance"
     "Can you help me film-proof my garden?",  # whole words only: "film-proof" is not filming
     "Who could mediate if things turn sour?",
+    "just got elected, what am i meant to be doing?",  # being elected is not an election question
+    "they keep asking me to sign off things above my pay grade",  # an idiom, not a salary question
 ])
 def test_everyday_words_are_not_subjects(question: str) -> None:
     assert subjects_in(question) == frozenset()
@@ -39,8 +44,16 @@ def test_everyday_words_are_not_subjects(question: str) -> None:
 def test_a_subject_is_missing_only_where_the_protocol_never_mentions_it() -> None:
     honiton, wendlebury = index_for("honiton"), index_for("wendlebury")
     assert "grievance" not in subjects_covered(honiton)
-    assert subjects_missing(honiton, "what is the grievance procedure?") == {"grievance"}
+    assert subjects_missing(honiton, "what is the grievance procedure?") == {"grievance", "complaints about people"}
     assert subjects_missing(wendlebury, "what is the grievance procedure?") == frozenset()
+
+
+def test_a_protocol_with_no_procedure_for_concerns_does_not_cover_complaining_about_someone() -> None:
+    """Honiton has no "if things go wrong" section; the others say who a dissatisfied member goes to."""
+    question = "who do I complain to if I'm unhappy with the clerk?"
+    assert subjects_missing(index_for("honiton"), question) == {"complaints about people"}
+    for slug in ("wendlebury", "ledbury", "cheshire", "blaby"):
+        assert subjects_missing(index_for(slug), question) == frozenset(), slug
 
 
 @pytest.mark.parametrize(("question", "asked"), [

@@ -1,0 +1,84 @@
+"""Slips of the keyboard, mended against the words this council's protocol actually uses.
+
+People type "trainng", "grievence", "confidental" in chat. A word the protocol and the member vocabulary do
+not know, and that is not an English word either, one edit (insert, delete, substitute, swap) away from a
+word the protocol does use, is read as that word as well. The mended word is added to the query beside the
+original, never in its place. "English word" means a whole word in the embedding model's own vocabulary
+(``vocab.txt`` in the model package, ~20,000 words): without it "litter" would become "letter" and
+"surely" "purely". Words under six letters are left alone: nearly every one is an edit away from another.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from weakref import WeakKeyDictionary
+
+from config.settings import vocabulary
+from knowledge.index import CouncilIndex
+from knowledge.vocabulary import normalise
+
+MIN_LENGTH = 6
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+_lexicons: WeakKeyDictionary[CouncilIndex, Counter[str]] = WeakKeyDictionary()
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(normalise(text)) if "'" not in w]
+
+
+@lru_cache(maxsize=1)
+def english() -> frozenset[str]:
+    """Whole words of the model's WordPiece vocabulary; empty (mend nothing the protocol knows) without it."""
+    try:
+        from knowledge.st_embedder import model_path
+
+        lines = (Path(model_path()) / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.isascii())
+
+
+def lexicon(index: CouncilIndex) -> Counter[str]:
+    """How often each word appears in the protocol, with the member vocabulary's words known too."""
+    if index not in _lexicons:
+        counts = Counter(w for c in index.clauses for w in _words(" ".join(c.heading_path) + " " + c.text))
+        for phrase, targets in vocabulary().items():
+            for word in _words(" ".join([phrase, *targets])):
+                counts.setdefault(word, 0)
+        _lexicons[index] = counts
+    return _lexicons[index]
+
+
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "ly", "er", "ers")
+
+
+def _is_english(word: str) -> bool:
+    """In the vocabulary itself or an inflection of a word there ("wording", "approves", "briefings")."""
+    words = english()
+    return word in words or any(word.endswith(s) and word[: -len(s)] in words for s in _SUFFIXES)
+
+
+def _one_edit(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in _ALPHABET}
+            | {a + c + b for a, b in splits for c in _ALPHABET})
+
+
+def corrections(question: str, known: Counter[str]) -> list[str]:
+    """Protocol words the question's unknown words were probably meant to be, most used first."""
+    mended: list[str] = []
+    for word in dict.fromkeys(_words(question)):
+        if len(word) < MIN_LENGTH or word in known or _is_english(word):
+            continue
+        candidates = [c for c in _one_edit(word) if known.get(c, 0) > 0]
+        if candidates:
+            best = max(candidates, key=lambda c: (known[c], c))
+            if best not in mended:
+                mended.append(best)
+    return mended
