@@ -84,7 +84,17 @@ FRAMING = re.compile(
 "protocol" pulls every question towards the introduction clauses that describe the protocol itself."""
 
 
+TAG_QUESTION = re.compile(
+    r"(?:^|[.?!]\s*|\s-\s)(?:is that (?:ok|okay|allowed|right|a problem|fine|normal|reasonable)"
+    r"|any (?:problem|harm|issue)s? with that|should i|can i say no|what do i do|am i allowed(?: to)?|do i have to"
+    r"|is (?:he|she|they) allowed to do that|right|thoughts)\s*[?!.]*\s*$",
+    re.IGNORECASE)
+"""A chat question often ends by asking for a verdict ("... is that ok?"): it says nothing about the subject, and
+in a short question it pulls the embedding towards every clause about what is allowed."""
+
+
 def unframed(question: str) -> str:
+    question = TAG_QUESTION.sub("", question.strip()) or question
     stripped = FRAMING.sub(" ", question).strip(" ,.?")
     return stripped if len(stripped) >= 3 else question
 

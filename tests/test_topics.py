@@ -61,6 +61,10 @@ def test_a_protocol_with_no_procedure_for_concerns_does_not_cover_complaining_ab
     ("does our member/officer protocol cover social media", "social media"),
     ("What does the protocol say about the press?", "the press"),
     ("What is the councillor-officer protocol actually for?", "What is the councillor-officer protocol actually for"),
+    ("me and the housing team go down the pub on fridays - any problem with that?", "me and the housing team go down "
+     "the pub on fridays"),
+    ("A cllr asked me to fast track his letter. Is that ok?", "A cllr asked me to fast track his letter"),
+    ("should I?", "should I"),  # nothing but the tag: kept, not emptied
 ])
 def test_question_framing_is_not_what_is_asked(question: str, asked: str) -> None:
     from knowledge.retrieval import unframed
