@@ -142,8 +142,12 @@ class RoutingBook:
                 return Route(True, rule.id, rule.recipient, holder.name if holder else None, passages,
                              rule.next_steps, None, is_subject)
         fallback = self.config.fallback
-        ask = (fallback.code_of_conduct_breach if concern == "code_of_conduct_breach" and
-               fallback.code_of_conduct_breach else fallback.default)
+        if concern == "code_of_conduct_breach" and fallback.code_of_conduct_breach:
+            ask = fallback.code_of_conduct_breach
+        elif about == "clerk" and fallback.about_clerk:
+            ask = fallback.about_clerk
+        else:
+            ask = fallback.default
         return Route(False, None, None, None, (), (), f"You could ask {ask} {NOT_FROM_PROTOCOL}.")
 
 

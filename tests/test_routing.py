@@ -115,6 +115,15 @@ def test_code_of_conduct_fallback_is_labelled_not_from_the_protocol(library: Lib
     assert route.fallback == f"You could ask the Monitoring Officer of East Devon District Council {NOT_FROM_PROTOCOL}."
 
 
+def test_a_concern_the_protocol_does_not_cover_about_the_clerk_is_not_pointed_back_at_the_clerk(
+        library: Library) -> None:
+    about_clerk = book(library, "honiton").route("councillor", "clerk", "performance")
+    assert not about_clerk.covered
+    assert about_clerk.fallback == f"You could ask the Mayor {NOT_FROM_PROTOCOL}."
+    about_officer = book(library, "honiton").route("councillor", "officer", "performance")
+    assert about_officer.fallback == f"You could ask the Town Clerk {NOT_FROM_PROTOCOL}."
+
+
 def write_profile(home: Path, council: str, rules: str) -> None:
     folder = home / "councils" / council
     folder.mkdir(parents=True, exist_ok=True)
