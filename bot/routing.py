@@ -144,8 +144,8 @@ class RoutingBook:
         fallback = self.config.fallback
         if concern == "code_of_conduct_breach" and fallback.code_of_conduct_breach:
             ask = fallback.code_of_conduct_breach
-        elif about == "clerk" and fallback.about_clerk:
-            ask = fallback.about_clerk
+        elif "clerk" in (about, reporter) and fallback.instead_of_clerk:
+            ask = fallback.instead_of_clerk
         else:
             ask = fallback.default
         return Route(False, None, None, None, (), (), f"You could ask {ask} {NOT_FROM_PROTOCOL}.")

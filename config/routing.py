@@ -70,9 +70,9 @@ class Fallback(BaseModel):
 
     default: str = "the Clerk"
     code_of_conduct_breach: str | None = None
-    about_clerk: str | None = None
-    """Who to name instead when the concern is about the Clerk: pointing someone back at the person their
-    concern is about is no help. Without it the default is named."""
+    instead_of_clerk: str | None = None
+    """Who to name when the concern is about the Clerk or the Clerk raises it: pointing someone back at the
+    person their concern is about, or the Clerk at themselves, is no help. Without it the default is named."""
 
 
 class Personnel(BaseModel):

@@ -122,6 +122,19 @@ def test_a_concern_the_protocol_does_not_cover_about_the_clerk_is_not_pointed_ba
     assert about_clerk.fallback == f"You could ask the Mayor {NOT_FROM_PROTOCOL}."
     about_officer = book(library, "honiton").route("councillor", "officer", "performance")
     assert about_officer.fallback == f"You could ask the Town Clerk {NOT_FROM_PROTOCOL}."
+    from_the_clerk = book(library, "ledbury").route("clerk", "officer", "conduct")
+    assert from_the_clerk.fallback == f"You could ask the Mayor {NOT_FROM_PROTOCOL}."
+
+
+@pytest.mark.parametrize("council", ["ledbury", "cheshire"])
+def test_an_employee_mistreated_by_the_clerk_or_a_colleague_has_the_grievance_procedure(
+        library: Library, council: str) -> None:
+    """Both say the grievance procedure lets employees raise complaints "about their employment"."""
+    for about in ("clerk", "officer"):
+        route = book(library, council).route("officer", about, "bullying")
+        assert route.covered and "grievance procedure" in (route.recipient or "")
+        assert any("complaints about their employment" in p.clause.text for p in route.passages)
+    assert not book(library, council).route("officer", "clerk", "fraud").covered
 
 
 def write_profile(home: Path, council: str, rules: str) -> None:
