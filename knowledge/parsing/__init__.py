@@ -6,10 +6,10 @@ from collections.abc import Iterable
 
 from knowledge.clauses import Clause, DocumentMeta, ParsedDocument
 from knowledge.errors import ProtocolFileError
-from knowledge.parsing.assemble import Assembler
+from knowledge.parsing.assemble import Assembler, hyphenated_words
 from knowledge.parsing.elements import Kind, classify
 from knowledge.parsing.furniture import set_aside_furniture
-from knowledge.parsing.lines import split_lines
+from knowledge.parsing.lines import close_double_spacing, open_paragraph_lines, split_lines
 
 __all__ = ["parse_clauses", "parse_document"]
 
@@ -25,11 +25,13 @@ def parse_clauses(
     lines = split_lines(text)
     if all(line is None for line in lines):
         raise ProtocolFileError(source_name, "is empty")
+    lines = open_paragraph_lines(close_double_spacing(lines))
     furniture = set_aside_furniture(lines, extra_patterns=extra_furniture)
     has_markdown_headings = sum(1 for x in furniture.lines if x is not None and x.md_level) >= 2
-    elements = classify(furniture.lines, plain_headings=not has_markdown_headings)
+    elements = classify(furniture.lines, plain_headings=not has_markdown_headings,
+                        page_breaks=furniture.page_breaks)
     numbered = sum(1 for e in elements if e.kind is Kind.CLAUSE and e.number) >= _MIN_NUMBERED_CLAUSES
-    clauses = Assembler(council, numbered=numbered).run(elements)
+    clauses = Assembler(council, numbered=numbered, hyphenated=hyphenated_words(text)).run(elements)
     if not clauses:
         raise ProtocolFileError(source_name, "contains no clauses (is it the protocol text?)")
     return clauses, furniture.title_lines, furniture.set_aside

@@ -5,7 +5,12 @@ Rules, in the order a reader applies them:
   item or a numbered title belongs to that clause;
 - a lead-in ("Officers must:-", "3.1 All Councillors can expect:") keeps its list, lettered or not;
 - a line that does not end a sentence, followed by one that starts in lower case, is one sentence
-  broken by a wrap or a page turn, and is rejoined;
+  broken by a wrap or a page turn, and is rejoined; across a page turn the next page may also start
+  with a capital ('... with the Monitoring | page 2 | Officer before ...'), unless a list item ended;
+- a word hyphenated at a line end is mended ('indispen-' + 'sable'), keeping the hyphen where the
+  document prints the word with one elsewhere ('decision-making');
+- lettered paragraphs under a numbered section ('2. General Points', '(a) Both Members ...') are
+  clauses of their own, numbered as people cite them: '2(a)';
 - everything else is a paragraph of its own, cited by its heading path and position.
 """
 
@@ -16,10 +21,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from knowledge.clauses import Clause
-from knowledge.parsing.elements import Element, Kind
+from knowledge.parsing.elements import Element, Kind, is_first_marker, next_marker
 from knowledge.parsing.lines import ends_sentence, is_all_caps, starts_lowercase, word_count
 
 _SHORT_ITEM_WORDS = 12
+_OPEN_ENDINGS = frozenset({
+    "a", "an", "the", "of", "to", "and", "or", "nor", "with", "for", "in", "on", "by", "at", "from", "as", "than",
+    "that", "which", "who", "whom", "whose", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had",
+    "must", "should", "will", "shall", "may", "can", "could", "would", "not", "their", "his", "her", "its", "our",
+    "your", "any", "all", "each", "every", "this", "these", "those", "such",
+})
+"""Words no sentence or list item ends on: a line ending in one was cut short by the page turn."""
+_KEEP_HYPHEN_PREFIXES = frozenset({"co", "non", "self", "ex", "vice", "anti", "semi", "multi", "cross", "well"})
+_LINE_END_HYPHEN = re.compile(r"([A-Za-z]+)-$")
+_FIRST_WORD = re.compile(r"[A-Za-z]+")
 
 
 def display_heading(text: str) -> str:
@@ -41,6 +56,36 @@ def ends_item(text: str) -> bool:
     return ends_sentence(text) or text.rstrip().endswith(("; and", "; or"))
 
 
+def cut_short(text: str) -> bool:
+    """The text stops where no sentence can: on a comma or a word like 'the', 'with', 'must'."""
+    text = text.rstrip()
+    if text.endswith((",", "-", "–")):
+        return True
+    words = text.split()
+    return bool(words) and words[-1].casefold() in _OPEN_ENDINGS
+
+
+def join_wrapped(left: str, right: str, hyphenated: frozenset[str] = frozenset()) -> str:
+    """Two pieces of one sentence; a word split by a hyphen at the line end is put back together.
+
+    The hyphen stays where the document prints the whole word with it elsewhere, or the first part is a
+    prefix English keeps hyphenated ('co-operate'): otherwise it was the typesetter's.
+    """
+    end = _LINE_END_HYPHEN.search(left)
+    first = _FIRST_WORD.match(right)
+    if end is None or first is None or not right[:1].islower():
+        return f"{left} {right}"
+    stem = end.group(1)
+    if stem.casefold() in _KEEP_HYPHEN_PREFIXES or f"{stem}-{first.group()}".casefold() in hyphenated:
+        return f"{left}{right}"
+    return f"{left[:-1]}{right}"
+
+
+def hyphenated_words(text: str) -> frozenset[str]:
+    """Words the document prints with a hyphen inside a line: the hyphens it means."""
+    return frozenset(w.casefold() for w in re.findall(r"(?<![\w-])[A-Za-z]+-[A-Za-z]+(?![\w-])", text))
+
+
 @dataclass
 class _Builder:
     number: str | None
@@ -53,6 +98,9 @@ class _Builder:
     items: list[str] = field(default_factory=list)
     item_labels: list[str | None] = field(default_factory=list)
     last_letter: str | None = None
+    clause_letter: str | None = None
+    """For a lettered clause ('2(c)', '1(3)'), its letter or number: the next one opens the next clause."""
+    hyphenated: frozenset[str] = frozenset()
 
     @property
     def is_list(self) -> bool:
@@ -66,13 +114,14 @@ class _Builder:
 
     def join_last(self, text: str) -> None:
         if self.items:
-            self.items[-1] = f"{self.items[-1]} {text}"
+            self.items[-1] = join_wrapped(self.items[-1], text, self.hyphenated)
         elif self.paragraphs:
-            self.paragraphs[-1] = f"{self.paragraphs[-1]} {text}"
+            self.paragraphs[-1] = join_wrapped(self.paragraphs[-1], text, self.hyphenated)
         else:
             self.paragraphs.append(text)
 
     def add_item(self, text: str, *, letter: str | None = None, label: str | None = None) -> None:
+        """A list item; a lettered one is kept as 'b Text' whatever its brackets, the form quotes cite by."""
         self.items.append(f"{letter} {text}" if letter else text)
         self.item_labels.append(label)
         if letter:
@@ -80,8 +129,11 @@ class _Builder:
 
     def accepts_letter(self, letter: str) -> bool:
         if self.last_letter is None:
-            return letter == "a"
-        return ord(letter) == ord(self.last_letter) + 1
+            return is_first_marker(letter)
+        return letter == next_marker(self.last_letter)
+
+    def follows_clause_letter(self, letter: str) -> bool:
+        return self.clause_letter is not None and letter == next_marker(self.clause_letter)
 
     @property
     def empty(self) -> bool:
@@ -95,22 +147,29 @@ class _Builder:
 class Assembler:
     """Walks the elements once, keeping the heading path and the clause being built."""
 
-    def __init__(self, council: str, *, numbered: bool) -> None:
+    def __init__(self, council: str, *, numbered: bool, hyphenated: frozenset[str] = frozenset()) -> None:
         self.council = council
         self.numbered = numbered
-        self.headings: list[tuple[int, str]] = []
+        self.hyphenated = hyphenated
+        self.headings: list[tuple[int, str, str | None]] = []
+        """Open headings: level, title as displayed, number as printed (``None`` for unnumbered ones)."""
         self.current: _Builder | None = None
         self.clauses: list[Clause] = []
         self._ids: dict[str, int] = {}
         self._paras: dict[tuple[str, ...], int] = {}
+        self._page_turned = False
+        """A page break stands between the previous element and this one."""
 
     @property
     def path(self) -> tuple[str, ...]:
-        return tuple(title for _, title in self.headings)
+        return tuple(title for _, title, _ in self.headings)
 
     def run(self, elements: Sequence[Element]) -> list[Clause]:
         blank = False
         for element in elements:
+            if element.kind is Kind.BREAK:
+                self._page_turned = blank = True
+                continue
             if element.kind is Kind.BLANK:
                 blank = True
                 continue
@@ -122,33 +181,53 @@ class Assembler:
                 Kind.TEXT: self._text,
             }[element.kind]
             handler(element, blank)
-            blank = False
+            blank = self._page_turned = False
         self._flush()
         return self.clauses
 
-    def _push_heading(self, level: int, title: str) -> None:
+    def _push_heading(self, level: int, title: str, number: str | None = None) -> None:
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
-        self.headings.append((level, display_heading(title)))
+        self.headings.append((level, display_heading(title), number))
+
+    def _builder(self, number: str | None, offset: int, *, title: str | None = None,
+                 titled: bool = False) -> _Builder:
+        return _Builder(number, offset, self.path, title=title, titled=titled, hyphenated=self.hyphenated)
 
     def _heading(self, element: Element, blank: bool) -> None:
         self._flush()
-        self._push_heading(element.level, element.text)
+        self._push_heading(element.level, element.text, element.number)
         if element.number and element.level > 1:
-            self.current = _Builder(element.number, element.offset, self.path, title=element.text, titled=True)
+            self.current = self._builder(element.number, element.offset, title=element.text, titled=True)
 
     def _clause(self, element: Element, blank: bool) -> None:
         self._flush()
-        self.current = _Builder(element.number, element.offset, self.path, title=element.title)
+        self.current = self._builder(element.number, element.offset, title=element.title)
         self.current.paragraphs.append(element.text)
 
     def _letter(self, element: Element, blank: bool) -> None:
-        assert element.letter is not None
+        letter = element.letter
+        assert letter is not None
         current = self.current
-        if current is not None and current.accepts_letter(element.letter):
-            current.add_item(element.text, letter=element.letter)
-        else:
-            self._text(Element(Kind.TEXT, f"{element.letter} {element.text}", element.offset), blank)
+        section = self.headings[-1][2] if self.headings else None
+        if current is not None and current.clause_letter is not None:
+            if section is not None and current.follows_clause_letter(letter):
+                self._lettered_clause(section, element)
+                return
+        elif current is not None and current.accepts_letter(letter):
+            current.add_item(element.text, letter=letter)
+            return
+        elif current is None and section is not None and is_first_marker(letter):
+            self._lettered_clause(section, element)
+            return
+        self._text(Element(Kind.TEXT, f"{element.marker or letter} {element.text}", element.offset), blank)
+
+    def _lettered_clause(self, section: str, element: Element) -> None:
+        """'(b) Mutual respect ...' under '2. General Points' is clause 2(b), as a reader cites it."""
+        self._flush()
+        self.current = self._builder(f"{section}({element.letter})", element.offset)
+        self.current.clause_letter = element.letter
+        self.current.paragraphs.append(element.text)
 
     def _bullet(self, element: Element, blank: bool) -> None:
         current = self.current
@@ -166,7 +245,8 @@ class Assembler:
         if current is None:
             self._start_paragraph(element)
             return
-        continues = not ends_sentence(current.last_piece) and starts_lowercase(text)
+        continues = not ends_sentence(current.last_piece) and (
+            starts_lowercase(text) or (self._page_turned and self._cut_by_page_turn(current)))
         if not blank:
             if current.is_list and (
                 (current.items and ends_item(current.items[-1]))
@@ -188,6 +268,15 @@ class Assembler:
             self._start_paragraph(element)
 
     @staticmethod
+    def _cut_by_page_turn(current: _Builder) -> bool:
+        """Across a page turn a sentence carries on even when the next page starts with a name ('Officer').
+
+        A list item may end without a full stop, so one is only carried on when it stops on a word no
+        item ends with.
+        """
+        return not current.items or cut_short(current.items[-1])
+
+    @staticmethod
     def _belongs_to_list(current: _Builder, element: Element) -> bool:
         """In prose documents a lead-in may introduce unbulleted items: labelled ones, or one short line."""
         if current.items:
@@ -196,7 +285,7 @@ class Assembler:
 
     def _start_paragraph(self, element: Element) -> None:
         self._flush()
-        self.current = _Builder(None, element.offset, self.path)
+        self.current = self._builder(None, element.offset)
         self.current.paragraphs.append(element.text)
 
     def _flush(self) -> None:
