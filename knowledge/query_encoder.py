@@ -1,19 +1,30 @@
 """The bot's embedder: documents by sentence-transformers at index time, questions by the ONNX export.
 
 A process answering from a built index whose home holds a current export loads onnxruntime and tokenizers
-only (~0.4 s); sentence-transformers and torch are imported the first time a document must be embedded or the
-query model exported. Without an export (or if exporting fails) questions fall back to sentence-transformers,
-which gives the same vectors, only slower.
+only (~0.4 s); sentence-transformers and torch are imported the first time a document must be embedded. The
+export runs in a child process (``python -m knowledge.onnx_export HOME``), started as soon as documents are
+about to be embedded, so the two overlap and neither process holds both models' memory. Without an export (or
+if exporting fails) questions fall back to sentence-transformers, which gives the same vectors, only slower.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from knowledge.embedding import Embedder, Vectors
-from knowledge.onnx_embedder import current_export, export_query_model, load_query_model
+from knowledge.onnx_embedder import current_export, load_query_model
 from knowledge.st_embedder import DIMENSION, MODEL_NAME, SentenceTransformerEmbedder
+
+EXPORT_TIMEOUT_S = 900.0
+
+
+class ExportFailedError(RuntimeError):
+    pass
 
 
 class MiniLmEmbedder:
@@ -25,10 +36,15 @@ class MiniLmEmbedder:
         self.home = home
         self._documents = documents
         self._queries: Embedder | None = None
+        self._export: subprocess.Popen[str] | None = None
+        self.export_report: dict[str, Any] | None = None
+        """What the last export in this process printed (folder, bytes, its peak RSS in MB), for benches."""
         self._lock = threading.RLock()
 
     def documents(self) -> SentenceTransformerEmbedder:
         with self._lock:
+            if current_export(self.home) is None:
+                self._start_export()  # overlaps with loading the document model and embedding
             if self._documents is None:
                 self._documents = SentenceTransformerEmbedder()
             return self._documents
@@ -47,11 +63,34 @@ class MiniLmEmbedder:
     def embed(self, texts: list[str]) -> Vectors:
         return self.queries().embed(texts)
 
+    def _start_export(self) -> None:
+        if self._export is None:
+            self.home.mkdir(parents=True, exist_ok=True)
+            self._export = subprocess.Popen(
+                [sys.executable, "-m", "knowledge.onnx_export", str(self.home)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )
+
     def prepare_queries(self, *, force: bool = False) -> str | None:
+        """Wait for (or start) the export; raises ``ExportFailedError`` with the child's last words if it fails."""
         with self._lock:
-            if not force and current_export(self.home) is not None:
+            if not force and self._export is None and current_export(self.home) is not None:
                 return None
-            model = self.documents()
-            export_query_model(self.home, model.transformer(), model.max_seq_length())
+            self._start_export()
+            export, self._export = self._export, None
+            assert export is not None
+            try:
+                printed, errors = export.communicate(timeout=EXPORT_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                export.kill()
+                export.communicate()
+                raise ExportFailedError(f"the export took more than {EXPORT_TIMEOUT_S:.0f} s") from None
+            if export.returncode != 0:
+                tail = " ".join((errors or "").strip().splitlines()[-1:]) or f"exit code {export.returncode}"
+                raise ExportFailedError(tail)
             self._queries = None  # the next question loads the new export
+            try:
+                self.export_report = json.loads(printed.strip().splitlines()[-1])
+            except (ValueError, IndexError):
+                self.export_report = None
             return "query encoder: exported to ONNX"

