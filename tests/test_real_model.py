@@ -48,7 +48,8 @@ def test_reply_quotes_verbatim_with_citations(real_library: Any) -> None:
 def test_not_covered_names_who_to_ask(real_library: Any) -> None:
     answer = QaService(real_library).ask("wendlebury", "what's the weather in Oxford tomorrow?").answer
     assert answer.abstained
-    assert answer.render() == "Your council's protocol does not cover this. Please ask the Parish Clerk (or the Chairman of the Council, if it concerns the Clerk)."
+    assert answer.render() == ("Your council's protocol does not cover this. Please ask the Parish Clerk (or the "
+                               "Chairman of the Council, if it concerns the Clerk).")
 
 
 def test_short_answer_leads_with_the_sentence_that_answers(real_library: Any) -> None:
