@@ -8,6 +8,7 @@ and skipped, so one bad file never stops the other councils answering. A run-tim
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,6 +118,26 @@ def require(sources: dict[str, CouncilSource], slug: str) -> CouncilSource:
     return sources[slug]
 
 
+_SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "between", "by", "for", "in", "of", "on", "or", "the", "to",
+                          "with"})
+
+
+def readable_title(line: str) -> str:
+    """A title as printed, unless printed in capitals: "PROTOCOL ON MEMBER/OFFICER RELATIONS" becomes
+    "Protocol on Member/Officer Relations" (``str.title`` would give "On" and "Councillor'S")."""
+    if not line.isupper():
+        return line
+    words = re.split(r"(\s+|/|-)", line.lower())
+    out, first = [], True
+    for word in words:
+        if word and word[0].isalpha() and (first or word not in _SMALL_WORDS):
+            word = word[0].upper() + word[1:]
+        if word.strip(" /-"):
+            first = False
+        out.append(word)
+    return "".join(out)
+
+
 def add_council(home: Path, slug: str, protocol: Path, *, name: str, title: str | None = None) -> CouncilSource:
     """Copy a protocol text into the home, after checking it parses, and write its metadata."""
     from knowledge.parsing import parse_clauses
@@ -128,7 +149,7 @@ def add_council(home: Path, slug: str, protocol: Path, *, name: str, title: str 
     except OSError as exc:
         raise ProtocolFileError(str(protocol), f"cannot be read ({exc.strerror})") from exc
     _, title_lines, _ = parse_clauses(text, council=slug, source_name=str(protocol))
-    doc_title = title or (title_lines[-1].title() if title_lines else "Member/Officer Protocol")
+    doc_title = title or (readable_title(title_lines[-1]) if title_lines else "Member/Officer Protocol")
     folder = runtime_dir(home) / slug
     folder.mkdir(parents=True, exist_ok=True)
     (folder / PROTOCOL_FILE).write_text(text, encoding="utf-8")

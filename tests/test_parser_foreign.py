@@ -344,3 +344,14 @@ def test_a_question_finds_its_clause(answers: dict[str, dict[str, object]], n: i
     assert expected in top
     for passage in passages:
         assert "Page " not in passage["text"] and "...." not in passage["text"]
+
+
+@pytest.mark.parametrize(("printed", "cited"), [
+    ("PROTOCOL ON MEMBER/OFFICER RELATIONS", "Protocol on Member/Officer Relations"),
+    ("COUNCILLOR'S AND EMPLOYEE PROTOCOL", "Councillor's and Employee Protocol"),
+    ("Protocol for Member-Officer Relations", "Protocol for Member-Officer Relations"),  # as printed
+])
+def test_a_title_printed_in_capitals_is_cited_in_title_case(printed: str, cited: str) -> None:
+    from knowledge.documents import readable_title
+
+    assert readable_title(printed) == cited
