@@ -10,7 +10,11 @@ from dataclasses import dataclass
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[A-Z“\"‘(])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "cf.", "no.", "mr.", "mrs.", "dr.", "cllr.")
-_LETTER_ITEM = re.compile(r"^([a-z]) (?=[A-Z“\"‘'])")
+_LETTER_ITEM = re.compile(
+    r"^(?:\((?P<bracketed>[a-z]|[ivx]{1,4})\)\s+"  # (a) to determine ... / (ii) ...
+    r"|(?P<marked>[a-z]|[ivx]{1,4})[.)]\s+"  # a) ... / b. ... / ii. ...
+    r"|(?P<bare>[a-z]) (?=[A-Z“\"‘']))"  # a Councillors ... (markers lost, as in Wendlebury 3.1)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +33,7 @@ def split_segments(text: str) -> list[Segment]:
     pos = 0
     for line_no, line in enumerate(text.split("\n")):
         item_match = _LETTER_ITEM.match(line) if line_no else None
-        item = item_match.group(1) if item_match else None
+        item = next((g for g in item_match.groups() if g), None) if item_match else None
         start = 0
         for match in _SENTENCE_END.finditer(line):
             candidate = line[start : match.start()].strip()

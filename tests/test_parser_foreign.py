@@ -355,3 +355,18 @@ def test_a_title_printed_in_capitals_is_cited_in_title_case(printed: str, cited:
     from knowledge.documents import readable_title
 
     assert readable_title(printed) == cited
+
+
+def test_bracketed_lettered_and_roman_items_are_cited_by_their_printed_marker() -> None:
+    from knowledge.segments import split_segments
+
+    clauses, _, _ = parse_clauses((FOREIGN / "marchfield_district.txt").read_text(encoding="utf-8"),
+                                  council="marchfield", source_name="marchfield_district.txt")
+    roles = next(c for c in clauses if c.number == "8.52")
+    items = {s.item: s.text for s in split_segments(roles.text) if s.item}
+    assert items["b"].startswith("(b) to monitor and review the performance of the Council")
+    meta = DocumentMeta(council="marchfield", council_name="Marchfield District Council", title="Protocol")
+    assert cite(roles, meta, item="b").endswith(", 8.52(b)")
+    romans = [s.item for s in split_segments("Councillors may instruct employees only:\ni. through the Council;\n"
+                                             "ii. through a committee; or\niii. in an emergency.")]
+    assert romans == [None, "i", "ii", "iii"]
