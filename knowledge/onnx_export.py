@@ -27,6 +27,7 @@ from knowledge.onnx_embedder import (
     DATA_FILE,
     EXPORT_PREFIX,
     INPUTS,
+    MANIFEST_FILE,
     ONNX_FILE,
     OUTPUT,
     ExportManifest,
@@ -114,9 +115,13 @@ def export(home: Path) -> ExportManifest:
         onnx_digest=digest, onnx_bytes=size, max_seq_length=max_seq_length, folder=final.name,
     )
     write_manifest(home, manifest)
-    for stale in folder.glob(f"{EXPORT_PREFIX}-*"):
-        if stale.is_dir() and stale.name != final.name:
+    for stale in folder.glob(f"{EXPORT_PREFIX}*"):  # earlier exports, including the one-file format 1
+        if stale.name in (final.name, MANIFEST_FILE):
+            continue
+        if stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
     return manifest
 
 
