@@ -20,7 +20,7 @@ import numpy as np
 from adapters.cli.runtime import make_service
 from knowledge.evaluation import load_questions, normalise
 from knowledge.retrieval import ConfidenceFeatures, query_text, unframed
-from knowledge.spelling import corrections, lexicon
+from knowledge.spelling import corrections, lexicon, mend
 from knowledge.vocabulary import expansions, tokens
 
 
@@ -29,15 +29,18 @@ def features(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for q in questions:
         index = library.council(q["council"])
-        mended = corrections(q["question"], lexicon(index))
+        slips = corrections(q["question"], lexicon(index))
+        mended = list(dict.fromkeys(slips.values()))
         vector = library.embedder.embed([query_text(q["question"], q.get("role"), mended)])
         scores, ids = index.dense.search(vector, index.dense.size)
         dense = np.full(len(index.clauses), -1.0, dtype=np.float32)
         np.maximum.at(dense, index.chunk_clause[ids], scores)
         own = tokens(unframed(q["question"]))
         lex = index.lexical.scores(own)
-        exp = index.lexical.scores(tokens(" ".join(expansions(q["question"]) + mended)))
-        confidence = ConfidenceFeatures.of(index, q["question"], own, float(dense.max()))
+        exp = index.lexical.scores(tokens(" ".join(dict.fromkeys(expansions(q["question"]) + mended))))
+        mended_question = mend(q["question"], slips)
+        confidence = ConfidenceFeatures.of(index, mended_question, tokens(unframed(mended_question)),
+                                           float(dense.max()))
         wanted = [normalise(e) for e in q.get("expect", [])]
         relevant = np.array([any(w in normalise(c.text) for w in wanted) for c in index.clauses])
         rows.append({"kind": q["kind"], "dense": dense, "lex": lex, "exp": exp, "rel": relevant,

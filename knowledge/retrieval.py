@@ -20,7 +20,7 @@ from config.settings import RetrievalSettings, retrieval_settings, topics
 from knowledge.clauses import Clause
 from knowledge.embedding import Embedder
 from knowledge.index import CouncilIndex
-from knowledge.spelling import corrections, lexicon
+from knowledge.spelling import corrections, lexicon, mend
 from knowledge.topics import subjects_missing
 from knowledge.vocabulary import expansions, tokens
 
@@ -49,6 +49,7 @@ class ConfidenceFeatures:
 
     @classmethod
     def of(cls, index: CouncilIndex, question: str, own: list[str], best_cosine: float) -> ConfidenceFeatures:
+        """``question`` with its typing slips mended (``knowledge.spelling.mend``), ``own`` its stems."""
         generic = generic_stems()
         distinctive = {t for t in own if t not in generic}
         known = sum(1 for t in distinctive if t in index.lexical.vocabulary) / max(len(distinctive), 1)
@@ -102,7 +103,7 @@ def unframed(question: str) -> str:
 def query_text(question: str, role: str | None, mended: list[str] | None = None) -> str:
     """``mended``: the council's words for the question's typing slips (``knowledge.spelling``)."""
     question = unframed(question)
-    extra = expansions(question) + [m for m in mended or [] if m not in question]
+    extra = list(dict.fromkeys(expansions(question) + [m for m in mended or [] if m not in question]))
     text = question if not extra else f"{question} ({', '.join(extra)})"
     return f"{ROLE_WORDS.get(role or '', '')} asks: {text}".strip() if role else text
 
@@ -113,7 +114,8 @@ def search(
 ) -> Retrieval:
     cfg = settings or retrieval_settings()
     n = len(index.clauses)
-    mended = corrections(question, lexicon(index))
+    slips = corrections(question, lexicon(index))
+    mended = list(dict.fromkeys(slips.values()))
     vector = embedder.embed([query_text(question, role, mended)])
     chunk_scores, chunk_ids = index.dense.search(vector, index.dense.size)
     dense = np.full(n, -1.0, dtype=np.float32)
@@ -125,7 +127,7 @@ def search(
             segment_scores.setdefault(int(index.chunk_clause[chunk]), {}).setdefault(segment, float(score))
 
     own = tokens(unframed(question))
-    expanded = tokens(" ".join(expansions(question) + mended))
+    expanded = tokens(" ".join(dict.fromkeys(expansions(question) + mended)))
     lexical = index.lexical.scores(own) + cfg.expansion_weight * index.lexical.scores(expanded)
     top_lexical = float(lexical.max()) if n else 0.0
     lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical
@@ -136,6 +138,8 @@ def search(
                 next(iter(segment_scores.get(int(i), {})), None), tuple(segment_scores.get(int(i), {}).items()))
             for i in order]
 
-    features = ConfidenceFeatures.of(index, question, own, float(dense.max()) if n else 0.0)
+    mended_question = mend(question, slips)  # a slip is neither an unknown word nor a subject unseen
+    features = ConfidenceFeatures.of(index, mended_question, tokens(unframed(mended_question)),
+                                     float(dense.max()) if n else 0.0)
     confidence = features.confidence(cfg)
     return Retrieval(hits=hits, confidence=confidence, abstain=confidence < cfg.abstain_below, features=features)

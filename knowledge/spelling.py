@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
-from config.settings import vocabulary
+from config.settings import topics, vocabulary
 from knowledge.index import CouncilIndex
 from knowledge.vocabulary import normalise
 
@@ -42,13 +42,23 @@ def english() -> frozenset[str]:
     return frozenset(w for w in lines if w.isalpha() and w.isascii())
 
 
+@lru_cache(maxsize=1)
+def domain_words() -> frozenset[str]:
+    """Council words a slip may be meant as even where this protocol never uses them: the protocol language
+    of the member vocabulary, the subjects of ``config/topics.yaml`` and the generic words. "grievence" must
+    read as "grievance" in a protocol without the word, or the missing subject goes unseen."""
+    config = topics()
+    phrases = [t for targets in vocabulary().values() for t in targets]
+    phrases += [w for words in config.subjects.values() for w in words] + list(config.generic_words)
+    return frozenset(_words(" ".join(phrases)))
+
+
 def lexicon(index: CouncilIndex) -> Counter[str]:
-    """How often each word appears in the protocol, with the member vocabulary's words known too."""
+    """How often each word appears in the protocol; council words it does not use are known with count 0."""
     if index not in _lexicons:
         counts = Counter(w for c in index.clauses for w in _words(" ".join(c.heading_path) + " " + c.text))
-        for phrase, targets in vocabulary().items():
-            for word in _words(" ".join([phrase, *targets])):
-                counts.setdefault(word, 0)
+        for word in domain_words():
+            counts.setdefault(word, 0)
         _lexicons[index] = counts
     return _lexicons[index]
 
@@ -70,15 +80,21 @@ def _one_edit(word: str) -> set[str]:
             | {a + c + b for a, b in splits for c in _ALPHABET})
 
 
-def corrections(question: str, known: Counter[str]) -> list[str]:
-    """Protocol words the question's unknown words were probably meant to be, most used first."""
-    mended: list[str] = []
+def corrections(question: str, known: Counter[str]) -> dict[str, str]:
+    """The question's slips, each with the protocol word it was probably meant to be (the most used one)."""
+    mended: dict[str, str] = {}
     for word in dict.fromkeys(_words(question)):
         if len(word) < MIN_LENGTH or word in known or _is_english(word):
             continue
-        candidates = [c for c in _one_edit(word) if known.get(c, 0) > 0]
+        candidates = [c for c in _one_edit(word) if c in known]
         if candidates:
-            best = max(candidates, key=lambda c: (known[c], c))
-            if best not in mended:
-                mended.append(best)
+            mended[word] = max(candidates, key=lambda c: (known[c], c))
     return mended
+
+
+def mend(question: str, slips: dict[str, str]) -> str:
+    """The question with its slips replaced, for measuring how much of it the protocol's words reach."""
+    if not slips:
+        return question
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in slips) + r")\b", re.IGNORECASE)
+    return pattern.sub(lambda m: slips[m.group(0).lower()], question)

@@ -20,6 +20,7 @@ def test_deputy_clerk_question_cites_proper_officers_staff_in_top_3(real_library
 
 def test_grievance_question_abstains_for_honiton(real_library: Any) -> None:
     assert real_library.ask("honiton", "what is the grievance procedure?").abstain
+    assert real_library.ask("honiton", "is there a grievence procedur?").abstain  # misspelt, still not covered
 
 
 def test_grievance_question_answered_where_the_protocol_has_one(real_library: Any) -> None:

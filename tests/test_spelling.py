@@ -10,7 +10,7 @@ from knowledge.documents import BUNDLED_DIR, CouncilSource
 from knowledge.embedding import HashEmbedder
 from knowledge.index import CouncilIndex
 from knowledge.retrieval import search
-from knowledge.spelling import corrections, lexicon
+from knowledge.spelling import corrections, lexicon, mend
 
 KNOWN = Counter({"training": 3, "grievance": 2, "letter": 1, "purely": 1, "confidential": 4, "code": 5})
 
@@ -21,7 +21,7 @@ KNOWN = Counter({"training": 3, "grievance": 2, "letter": 1, "purely": 1, "confi
     ("this is confidental, right?", ["confidential"]),
 ])
 def test_a_slip_one_edit_from_a_protocol_word_is_mended(question: str, mended: list[str]) -> None:
-    assert corrections(question, KNOWN) == mended
+    assert list(corrections(question, KNOWN).values()) == mended
 
 
 @pytest.mark.parametrize("question", [
@@ -32,7 +32,26 @@ def test_a_slip_one_edit_from_a_protocol_word_is_mended(question: str, mended: l
     "who checks the wording?",  # an inflection of an English word
 ])
 def test_real_words_are_not_mended(question: str) -> None:
-    assert corrections(question, KNOWN) == []
+    assert corrections(question, KNOWN) == {}
+
+
+def test_mending_replaces_only_the_slips() -> None:
+    slips = corrections("Is the trainng confidental? Training matters.", KNOWN)
+    assert mend("Is the trainng confidental? Training matters.", slips) == (
+        "Is the training confidential? Training matters.")
+
+
+def test_a_slip_for_a_subject_the_protocol_never_uses_still_names_that_subject() -> None:
+    """Honiton never says "grievance": the slip must still read as one, or the missing subject goes unseen."""
+    from knowledge.topics import subjects_missing
+
+    source = CouncilSource("honiton", BUNDLED_DIR / "honiton")
+    doc = source.parse()
+    honiton = CouncilIndex.build(doc.meta, list(doc.clauses), HashEmbedder(), source.digest())
+    question = "is there a grievence procedure?"
+    slips = corrections(question, lexicon(honiton))
+    assert slips == {"grievence": "grievance"}
+    assert "grievance" in subjects_missing(honiton, mend(question, slips))
 
 
 def test_a_misspelt_question_finds_what_the_spelt_one_finds() -> None:
