@@ -76,7 +76,28 @@ def lead_segment(hit: Hit, segments: list[Segment], own: set[str]) -> int | None
         shared = len(set(tokens(segments[i].text)) & own) / max(len(own), 1)
         return scores.get(i, -1.0) + OWN_WORDS_WEIGHT * shared
 
-    return max(range(len(segments)), key=score)
+    answering = [i for i in range(len(segments)) if not is_lead_in(segments[i])] or list(range(len(segments)))
+    return max(answering, key=score)
+
+
+def is_lead_in(segment: Segment) -> bool:
+    """ "The role of Members is:" introduces the answer; it never is one."""
+    return segment.text.rstrip().endswith(":")
+
+
+def short_answer(text: str, best: Segment | None) -> str:
+    """The sentence that answers, verbatim; a list item keeps the lead-in it completes ("The role of Members
+    is: ... (b) to monitor ..."), which alone would read as a fragment."""
+    if best is None:
+        return text
+    if best.line > 0:
+        segments = split_segments(text)
+        lead = segments[0] if segments and segments[0].line == 0 and is_lead_in(segments[0]) else None
+        if lead is not None:
+            first_item = next((s for s in segments if s.line > 0), None)
+            gap = " " if first_item is not None and first_item.start == best.start else " ... "
+            return f"{lead.text}{gap}{best.text}"
+    return best.text
 
 
 def _trim(text: str, wanted: set[str], best: int | None) -> tuple[str, Segment | None]:
@@ -111,7 +132,7 @@ def compose(question: str, retrieval: Retrieval, meta: DocumentMeta, *, ask_inst
     for rank, hit in enumerate(retrieval.hits[:MAX_QUOTES]):
         trimmed, best = _trim(hit.clause.text, wanted, lead_segment(hit, split_segments(hit.clause.text), own))
         if rank == 0:
-            short = best.text if best else hit.clause.text
+            short = short_answer(hit.clause.text, best)
         quotes.append(_quote(hit, trimmed, meta, best))
     return Answer(False, short, quotes, ask_instead, retrieval.confidence, notice)
 

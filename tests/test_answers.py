@@ -1,0 +1,31 @@
+"""How an answer leads: a verbatim sentence that answers, never a bare lead-in."""
+
+from __future__ import annotations
+
+from bot.answers import short_answer
+from knowledge.segments import split_segments
+
+ROLES = ("The role of Members is:\n(a) to determine the policy of the Council;\n(b) to monitor and review the "
+         "performance of the Council;\n(c) to represent the Council externally.")
+
+
+def pick(text: str, starting: str) -> str:
+    best = next(s for s in split_segments(text) if s.text.startswith(starting))
+    return short_answer(text, best)
+
+
+def test_a_list_item_keeps_the_lead_in_it_completes() -> None:
+    assert pick(ROLES, "(b)") == "The role of Members is: ... (b) to monitor and review the performance of the Council;"
+    assert pick(ROLES, "(a)") == "The role of Members is: (a) to determine the policy of the Council;"
+
+
+def test_a_sentence_leads_on_its_own() -> None:
+    text = "Councillors should not instruct staff. The Clerk manages them."
+    assert pick(text, "The Clerk") == "The Clerk manages them."
+
+
+def test_items_without_a_lead_in_lead_on_their_own() -> None:
+    text = "Officers will always:\nact lawfully.\nbe courteous."
+    plain = "Officers serve the council.\nThey act lawfully.\nThey are courteous."
+    assert pick(text, "be courteous") == "Officers will always: ... be courteous."
+    assert pick(plain, "They are") == "They are courteous."
