@@ -1,10 +1,10 @@
 """Slips of the keyboard, mended against the words this council's protocol actually uses.
 
-People type "trainng", "grievence", "confidental" in chat. A word neither the protocol nor the council words
-of the configuration know, and that is not an English word either, one edit (insert, delete, substitute,
-swap) away from one of those words (the protocol's own preferred), is read as that word as well. The mended word is added to the query beside the
-original, never in its place. "English word" means a whole word in the embedding model's own vocabulary
-(``vocab.txt`` in the model package, ~20,000 words): without it "litter" would become "letter" and
+People type "trainng", "grievence", "confidental" in chat. A word neither the protocol nor the council words of
+the configuration know, and that is not an English word either, one edit (insert, delete, substitute, swap) away
+from one of those words (the protocol's own preferred), is read as that word as well. The mended word is added to
+the query beside the original, never in its place. "English word" means a whole word in the embedding model's own
+vocabulary (``vocab.txt`` in the model package, ~20,000 words): without it "litter" would become "letter" and
 "surely" "purely". Words under six letters are left alone: nearly every one is an edit away from another.
 """
 
