@@ -1,13 +1,11 @@
 """A Q&A reply: the asker's role in the header where the quoted clause speaks of it, the protocol's
 own words with citations, and feedback buttons.
 
-Retrieval and composition are synchronous and CPU-bound, so they run in a worker thread and one slow
-question does not hold up every other conversation.
+Retrieval and composition are synchronous and CPU-bound, so they run in the Q&A service's threads
+(``QaService.answer``) and one slow question does not hold up every other conversation.
 """
 
 from __future__ import annotations
-
-import asyncio
 
 from bot import feedback
 from bot.answers import NOT_COVERED, Answer
@@ -49,8 +47,7 @@ async def answer(turn: Turn, question: str, *, keep_question: bool = True) -> li
     council = turn.council
     assert council is not None
     role = _asker_role(turn.member, council)
-    asked = await asyncio.to_thread(turn.services.qa.ask, council, question,
-                                    role=RETRIEVAL_ROLE[role] if role else None)
+    asked = await turn.services.qa.answer(council, question, role=RETRIEVAL_ROLE[role] if role else None)
     member = turn.member if role else None
     clause_ids = [q.clause_id for q in asked.answer.quotes]
     kept = question.strip() if keep_question else WITHHELD

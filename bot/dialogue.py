@@ -24,7 +24,16 @@ from bot.flowhooks import FlowRegistry
 from bot.flows.install import check_routing
 from bot.flows.install import install as install_flows
 from bot.messages import Incoming, Reply, Visibility, say
-from bot.middleware import MAX_MESSAGE_CHARS, Middleware, RateLimit, chain, ignore_bots, size_limit
+from bot.middleware import (
+    ADMITTED,
+    MAX_MESSAGE_CHARS,
+    Admission,
+    Middleware,
+    RateLimit,
+    chain,
+    ignore_bots,
+    size_limit,
+)
 from bot.people import can, who_may
 from bot.publish import uploads
 from bot.qa import EmptyQuestionError, QaService
@@ -51,7 +60,8 @@ def default_commands() -> CommandTable:
 class Dialogue:
     def __init__(self, qa: QaService, store: Store, *, commands: CommandTable | None = None,
                  flows: FlowRegistry | None = None, rate_limit: RateLimit | None = None,
-                 max_chars: int = MAX_MESSAGE_CHARS) -> None:
+                 max_chars: int = MAX_MESSAGE_CHARS, concurrency: int = ADMITTED) -> None:
+        """``concurrency``: messages handled at once; more wait in arrival order (``bot.middleware.Admission``)."""
         self.commands = commands or default_commands()
         self.flows = flows or FlowRegistry()
         self.actions: dict[str, ActionHandler] = {
@@ -60,7 +70,8 @@ class Dialogue:
         }
         publish.register_actions(self.add_action)
         self.services = Services(qa=qa, store=store, councils=sorted(qa.library.sources()), commands=self.commands)
-        middleware: list[Middleware] = [ignore_bots, size_limit(max_chars), rate_limit or RateLimit()]
+        middleware: list[Middleware] = [ignore_bots, size_limit(max_chars), rate_limit or RateLimit(),
+                                        Admission(concurrency)]
         self._run = chain(middleware, self._dispatch)
         if flows is None:
             install_flows(self.flows, self.commands, self.add_action, qa.library.home)

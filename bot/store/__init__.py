@@ -14,16 +14,17 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.people import Member
 from bot.store.audit import Audit
-from bot.store.bindings import Bindings, find_council
+from bot.store.bindings import Bindings
 from bot.store.broadcasts import Broadcasts
 from bot.store.cases import Cases
-from bot.store.conversations import Conversation, Conversations, find_conversation
+from bot.store.conversations import Conversation, Conversations
 from bot.store.database import Database, database_url, shown
 from bot.store.errors import ConcurrentUpdate, StoreError, StoreUnavailable
+from bot.store.facts import read_postgres, read_sqlite
 from bot.store.feedback import Feedback, FeedbackItem
 from bot.store.inbox import Inbox
 from bot.store.links import Links
-from bot.store.members import Members, find_by_identity
+from bot.store.members import Members
 
 __all__ = ["ConcurrentUpdate", "Conversation", "Facts", "FeedbackItem", "Store", "StoreError", "StoreUnavailable"]
 
@@ -44,7 +45,7 @@ class Store:
         self.bindings = Bindings(sessions)
         self.conversations = Conversations(sessions)
         self.inbox = Inbox(sessions)
-        self.feedback = Feedback(sessions)
+        self.feedback = Feedback(sessions, database.one_statement)
         self.audit = Audit(sessions)
         self.broadcasts = Broadcasts(sessions)
         self.cases = Cases(sessions)
@@ -69,15 +70,21 @@ class Store:
 
     async def lookup(self, platform: str, chat_id: str, user_id: str, workspace: str | None = None, *,
                      message_id: str | None = None) -> Facts | None:
-        """Everything a message needs, in one transaction on one connection: the claim on its platform
-        message id (``None`` back: a duplicate delivery), who sent it, the council the chat is bound to, and
-        their conversation (created on first contact)."""
-        async with self.database.sessions.begin() as session:
-            if message_id is not None and not await self.inbox.claim(platform, message_id, session=session):
-                return None
-            member = await find_by_identity(session, platform, user_id)
-            council = await find_council(session, platform, chat_id, workspace)
-            conversation = await find_conversation(session, platform, chat_id, user_id)
+        """Everything a message needs, in one read (``bot/store/facts.py``): the claim on its platform message id
+        (``None`` back: a duplicate delivery), who sent it, the council the chat is bound to, and their
+        conversation (created on first contact). The claim is committed before anything else happens, so a
+        redelivery reaching another worker meanwhile is dropped there."""
+        if self.database.is_sqlite:
+            async with self.database.engine.begin() as connection:
+                found = await read_sqlite(connection, platform, chat_id, user_id, workspace, message_id)
+        else:
+            async with self.database.autocommit.connect() as connection:
+                found = await read_postgres(connection, platform, chat_id, user_id, workspace, message_id)
+        if not found.claimed:
+            return None
+        if message_id is not None:
+            self.inbox.claimed()
+        member, council, conversation = found.member, found.council, found.conversation
         if conversation is None:
             conversation = await self.conversations.create(platform, chat_id, user_id)
         if self.inbox.due_for_pruning():

@@ -32,8 +32,12 @@ class Inbox:
         statement = insert(ProcessedMessageRow).values(
             platform=platform, message_id=message_id, seen_at=utcnow()).on_conflict_do_nothing()
         result = await session.execute(statement)
-        self._claims += 1
+        self.claimed()
         return getattr(result, "rowcount", 0) == 1
+
+    def claimed(self) -> None:
+        """Count a claim made elsewhere (``Store.lookup`` claims within its one read) towards pruning."""
+        self._claims += 1
 
     def due_for_pruning(self) -> bool:
         """A long-running worker keeps the table small as it goes."""
