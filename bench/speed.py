@@ -10,7 +10,7 @@ measured where it happens in production, in a fresh process serving from the bui
 (``python -m bench.speed --serve HOME``), so its memory and timings are not those of the process that imported
 torch to build. The cold ``ask`` is the real command line over that built index, run three times (median).
 ``build_peak_rss_mb`` is the index-building process (torch and the document model); the question encoder is
-exported meanwhile by a child process (``knowledge.onnx_export``), whose own peak is ``export_peak_rss_mb``;
+written meanwhile by a child process (``knowledge.onnx_export``), whose own peak is ``export_peak_rss_mb``;
 ``waiting_for_export_s`` is how long the build waited for it after the last index was built.
 """
 

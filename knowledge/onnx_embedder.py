@@ -2,10 +2,11 @@
 
 The only module that imports onnxruntime. Importing sentence-transformers costs ~8 s and PyTorch ~20 ms per
 question on this hardware; onnxruntime + tokenizers load in ~0.4 s and answer in ~10 ms. Documents are still
-embedded by sentence-transformers at index time; the export (``knowledge.onnx_export``, in a process of its
-own) is made then, from the same weights, with mean pooling and normalisation inside the graph: both paths give
-the same vectors (cosine >= 0.9999, checked by ``tests/test_onnx_query.py``), which is why this embedder
-carries the sentence-transformers model's name and indexes stay compatible.
+embedded by sentence-transformers at index time; the export (``knowledge.onnx_graph``, written by
+``knowledge.onnx_export`` in a process of its own) is made then, from the same weights, with mean pooling and
+normalisation inside the graph: both paths give the same vectors (cosine >= 0.9999, checked by
+``tests/test_onnx_query.py``), which is why this embedder carries the sentence-transformers model's name and
+indexes stay compatible.
 
 The export lives in ``<home>/models/<folder>/`` (graph and external weights) beside a manifest naming its
 source model and folder; a manifest that does not match the installed model, or files that do not match the
@@ -29,7 +30,7 @@ from tokenizers import Tokenizer
 from knowledge.embedding import Vectors
 from knowledge.st_embedder import DIMENSION, MODEL_NAME, model_path
 
-EXPORT_FORMAT = 2
+EXPORT_FORMAT = 3
 OPSET = 18
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT = "sentence_embedding"
