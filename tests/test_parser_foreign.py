@@ -14,7 +14,11 @@ The fixtures in ``tests/data/foreign/`` are written in the formats councils publ
 - ``stourdale_moderngov``: a committee-system HTML page saved as text: numbers padded with spaces, no-break
   space lines, "1 INTRODUCTION" titles, clause 1.3 run on to the end of 1.2's line, "Back to top";
 - ``wenmouth_web``: a council web page: "(1)Members ..." paragraphs under "1 The Respective Roles ...", the
-  page's own "In this article" links and "Was this page helpful?".
+  page's own "In this article" links and "Was this page helpful?";
+- ``fenbury_parish``: a parish protocol as layout-keeping PDF text: no blank line between paragraphs, each
+  paragraph's first line indented, no numbers, a proportional font (full lines 74-86 characters), paragraphs
+  whose last line runs to the margin, a sentence ending at the line end inside a paragraph ("... by the Clerk
+  alone." / "The Chair ..."), a centred title block and footer, a sentence running on over a page turn.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from knowledge.citation import cite
 from knowledge.clauses import Clause, DocumentMeta
 from knowledge.parsing import parse_clauses
 from knowledge.parsing.assemble import join_wrapped
+from knowledge.parsing.lines import Line, WrapMeasure, measure_wrap, split_lines
 
 FOREIGN = Path(__file__).parent / "data" / "foreign"
 
@@ -115,6 +120,16 @@ CASES = [
         "Members are elected and represent their constituents.",
         ("4(3)", "Wenmouth City Council, Protocol on Member/Officer Relations, 4(3)"),
         "",
+    ),
+    Foreign(
+        "fenbury_parish", "Fenbury Parish Council",
+        [],
+        ("Page 1 of 2", "Page 2 of 2", "Adopted by", "Member/Officer Protocol –", "\uf0b7", "  "),
+        "Any offer should be reported to the Clerk, who will record it in the register of gifts and hospitality "
+        "kept for that purpose.",
+        ("A councillor who is dissatisfied",
+         'Fenbury Parish Council, Protocol on Member/Officer Relations, "Complaints", para 2'),
+        "Protocol on Member/Officer Relations",
     ),
 ]
 IDS = [case.file for case in CASES]
@@ -280,6 +295,123 @@ def test_numbers_that_lost_their_space_and_capitals_headings_between_them() -> N
     assert clauses[1].text == "Members should serve only the public interest."
 
 
+FENBURY_PARAGRAPHS = [
+    ("Introduction", "This protocol sets out"), ("Introduction", "The protocol should be read"),
+    ("Introduction", "In this protocol “employee”"),
+    ("Roles of councillors", "Councillors are elected"), ("Roles of councillors", "Decisions are made"),
+    ("Roles of councillors", "Councillors should not involve"),
+    ("The role of the Clerk", "The Clerk is the Proper Officer"), ("The role of the Clerk", "The Clerk will:"),
+    ("The role of the Clerk", "The Clerk may delegate"),
+    ("Working relationships", "Councillors and employees should"), ("Working relationships", "A councillor should"),
+    ("Working relationships", "Close personal familiarity"),
+    ("Gifts and hospitality", "Employees must not accept"),
+    ("Contact outside working hours", "Councillors should contact"),
+    ("Complaints", "An employee who is concerned"), ("Complaints", "A councillor who is dissatisfied"),
+    ("Complaints", "If the matter cannot be resolved"), ("Complaints", "Nothing in this protocol"),
+]
+
+
+def test_hard_wrapped_paragraphs_without_blank_lines_part_where_a_reader_parts_them() -> None:
+    """Every paragraph is found by its first-line indent, however far its last line ran; a sentence ending at
+    the line end inside a paragraph does not part it."""
+    clauses, _, _ = parse(source(CASES[IDS.index("fenbury_parish")]))
+    assert len(clauses) == len(FENBURY_PARAGRAPHS)
+    for clause, (heading, start) in zip(clauses, FENBURY_PARAGRAPHS, strict=True):
+        assert clause.heading_path == (heading,) and clause.text.startswith(start), clause.clause_id
+    clerk = find(clauses, "The Clerk is the Proper Officer")
+    assert "line managed by the Clerk alone. The Chair of the Staffing Committee acts" in clerk.text
+    assert find(clauses, "The Clerk will:").text.count("\n") == 3
+    assert find(clauses, "Close personal familiarity").text.endswith("alike at all times.")  # a heading follows
+
+
+def test_without_indents_a_line_with_room_for_the_next_word_ends_its_paragraph() -> None:
+    """The same page with its indents lost (plain PDF text): a paragraph ends where its last line had room for
+    the next word, measured on the document's own wraps, even a line of 75-78 characters against 74-86 full
+    ones. Where the last line is as full as a wrapped one nothing on the page tells the two apart, and the
+    paragraphs stay together: sentences are never cut, and the sentence inside a paragraph stays whole."""
+    indented = parse(source(CASES[IDS.index("fenbury_parish")]))[0]
+    clauses = parse(re.sub(r"(?m)^[ \t]+", "", source(CASES[IDS.index("fenbury_parish")])))[0]
+    for start in ("In this protocol “employee”", "A councillor who is dissatisfied",  # after lines of 77, 78
+                  "If the matter cannot",  # and 75 characters, which had room for 'In', 'A', 'If'
+                  "Councillors are elected", "The Clerk may delegate"):
+        assert any(c.text.startswith(start) for c in clauses), start
+    assert "line managed by the Clerk alone. The Chair of the Staffing Committee acts" in find(
+        clauses, "The Clerk is the Proper Officer").text
+    for paragraph in indented:
+        assert sum(1 for c in clauses if paragraph.text in c.text) == 1, paragraph.text[:40]
+
+
+def _line(text: str, indent: int = 0) -> Line:
+    return Line(text=text, offset=0, index=0, indent=indent)
+
+
+WRAP = WrapMeasure(width=72, room=75)
+FULL = "Members are responsible to the electorate and serve their term of office."  # 73 characters
+LONG = "Members are responsible to the electorate and serve the whole Council."  # 70 characters
+
+
+@pytest.mark.parametrize(("line", "nxt", "ends"), [
+    (_line("It should be avoided."), _line("Officers serve the Council."), True),
+    (_line(LONG), _line("If a Member ..."), True),  # 70 + 1 + 2 < 75: 'If' had room
+    (_line(FULL), _line("The Chair of the Committee ..."), False),  # a full line: the sentence wrapped
+    (_line(LONG), _line("Notwithstanding ..."), False),  # that word would not have fitted
+    (_line(FULL), _line("The Chair of the Committee ...", indent=4), True),  # first-line indent
+    (_line("It should be avoided."), _line("and it should ..."), False),
+    (_line("Members must not instruct:"), _line("Officers ..."), False),  # a lead-in keeps its list
+    (_line("the work of an Officer,"), _line("Officers ..."), False),
+])
+def test_a_paragraph_ends_where_the_line_was_ended_not_wrapped(line: Line, nxt: Line, ends: bool) -> None:
+    assert WRAP.ends_paragraph(line, nxt) is ends
+
+
+def test_numbers_hanging_in_the_margin_are_no_first_line_indents() -> None:
+    """Layout-keeping PDF text of a numbered constitution: the text indented under the number throughout."""
+    rows = [("8.48", "This Protocol guides Members and employees of the Council in all dealings."),
+            ("", "Employees means all staff employed by the Council, including the Chief"),
+            ("", "Executive, the Monitoring Officer and the Chief Finance Officer."),
+            ("8.49", "Given the variety and complexity of such relations, this Protocol does"),
+            ("", "not seek to be either prescriptive or comprehensive. It offers guidance"),
+            ("", "on some of the issues which most commonly arise in the work of Members."),
+            ("8.50", "The Protocol should be read together with the Members' Code of Conduct,"),
+            ("", "the Employees' Code of Conduct and the Council's Whistleblowing Policy."),
+            ("8.51", "Members and employees are servants of the public and they depend on"),
+            ("", "one another, but their responsibilities are distinct.")]
+    text = "Introduction\n" + "".join(f"{number:<7}{words}\n" for number, words in rows)
+    clauses = parse(text)[0]
+    assert [c.number for c in clauses] == ["8.48", "8.49", "8.50", "8.51"]
+    assert "\n" not in clauses[0].text and "in all dealings. Employees means" in clauses[0].text
+
+
+def test_the_room_is_measured_on_the_documents_own_mid_sentence_wraps() -> None:
+    """Marchfield's full lines hold 65-74 characters; a footer breaking a sentence does not count as a wrap."""
+    marchfield = measure_wrap(split_lines(source(CASES[0])))
+    assert 70 <= (marchfield.room or 0) <= 75
+    assert measure_wrap(split_lines("Title\n\nOne short line.\n")).room is None  # nothing to measure
+
+
+def test_numbered_clause_paragraphs_stay_with_their_number() -> None:
+    """An unnumbered paragraph between 1.1 and 1.2 is 1.1's second paragraph, blank line or not; one after a
+    section's last clause (a closing note) keeps its own citation."""
+    wrapped = ("Protocol on Member/Officer Relations\nIntroduction\n"
+               "1.1 This protocol guides Members and Officers of the Council in their dealings\n"
+               "with one another and applies to every committee and working group.\n"  # 66 characters, then 'It'
+
+               "It also applies to co-opted members of the Council's committees.\n"
+               "1.2 Members and Officers should treat one another with courtesy and respect\n"
+               "at all times, in meetings, in writing and when they speak to the press.\n"
+               "1.3 A Member must not instruct an Officer or ask an Officer to act improperly\n"
+               "or outside the Officer's normal duties and hours of work.\n"
+               "Complaints\n"
+               "2.1 A Member who has a concern about an Officer should raise it with the\n"
+               "Chief Executive, and not with the Officer directly or in public.\n"
+               "Thanks are due to Wenmouth City Council for the use of its protocol.\n")
+    for text in (wrapped, wrapped.replace("\n", "\n\n")):
+        clauses = parse(text)[0]
+        assert [c.number for c in clauses] == ["1.1", "1.2", "1.3", "2.1", None]
+        assert clauses[0].text.splitlines()[1] == "It also applies to co-opted members of the Council's committees."
+        assert (clauses[-1].heading_path, clauses[-1].para) == (("Complaints",), 1)
+
+
 @pytest.mark.parametrize("left,right,joined", [
     ("they are indispen-", "sable to one another", "they are indispensable to one another"),
     ("through the formal decision-", "making process", "through the formal decision-making process"),
@@ -304,6 +436,7 @@ QUESTIONS = [
     ("hollingbourne_borough", "can a member instruct an officer?", "2(d)"),
     ("stourdale_moderngov", "can I give instructions to officers?", "2.4"),
     ("wenmouth_web", "can I criticise an officer on social media?", "2(4)"),
+    ("fenbury_parish", "can a councillor give an employee a gift?", "Gifts and hospitality"),
 ]
 
 

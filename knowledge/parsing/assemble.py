@@ -35,6 +35,7 @@ _OPEN_ENDINGS = frozenset({
 _KEEP_HYPHEN_PREFIXES = frozenset({"co", "non", "self", "ex", "vice", "anti", "semi", "multi", "cross", "well"})
 _LINE_END_HYPHEN = re.compile(r"([A-Za-z]+)-$")
 _FIRST_WORD = re.compile(r"[A-Za-z]+")
+_DOTTED = re.compile(r"\d+(?:\.\d+)*")
 
 
 def display_heading(text: str) -> str:
@@ -101,6 +102,8 @@ class _Builder:
     clause_letter: str | None = None
     """For a lettered clause ('2(c)', '1(3)'), its letter or number: the next one opens the next clause."""
     hyphenated: frozenset[str] = frozenset()
+    section: int = 0
+    """Which stretch between headings it was printed in: a paragraph continues a clause only within one."""
 
     @property
     def is_list(self) -> bool:
@@ -154,7 +157,9 @@ class Assembler:
         self.headings: list[tuple[int, str, str | None]] = []
         """Open headings: level, title as displayed, number as printed (``None`` for unnumbered ones)."""
         self.current: _Builder | None = None
-        self.clauses: list[Clause] = []
+        self.built: list[_Builder] = []
+        self._sections = 0
+        """Headings seen so far: builders between the same two headings share this count."""
         self._ids: dict[str, int] = {}
         self._paras: dict[tuple[str, ...], int] = {}
         self._page_turned = False
@@ -183,16 +188,19 @@ class Assembler:
             handler(element, blank)
             blank = self._page_turned = False
         self._flush()
-        return self.clauses
+        _join_continuations(self.built)
+        return [self._clause_of(built) for built in self.built]
 
     def _push_heading(self, level: int, title: str, number: str | None = None) -> None:
+        self._sections += 1
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
         self.headings.append((level, display_heading(title), number))
 
     def _builder(self, number: str | None, offset: int, *, title: str | None = None,
                  titled: bool = False) -> _Builder:
-        return _Builder(number, offset, self.path, title=title, titled=titled, hyphenated=self.hyphenated)
+        return _Builder(number, offset, self.path, title=title, titled=titled, hyphenated=self.hyphenated,
+                        section=self._sections)
 
     def _heading(self, element: Element, blank: bool) -> None:
         self._flush()
@@ -290,8 +298,10 @@ class Assembler:
 
     def _flush(self) -> None:
         current, self.current = self.current, None
-        if current is None or current.empty:
-            return
+        if current is not None and not current.empty:
+            self.built.append(current)
+
+    def _clause_of(self, current: _Builder) -> Clause:
         para: int | None = None
         if current.number:
             clause_id = self._unique(f"{self.council}:{current.number}")
@@ -300,23 +310,51 @@ class Assembler:
             self._paras[current.heading_path] = para
             slug = "/".join(_slug(h) for h in current.heading_path) or "top"
             clause_id = self._unique(f"{self.council}:{slug}:p{para}")
-        self.clauses.append(
-            Clause(
-                clause_id=clause_id,
-                council=self.council,
-                number=current.number,
-                heading_path=current.heading_path,
-                text=current.text,
-                offset=current.offset,
-                para=para,
-                title=display_heading(current.title) if current.title else None,
-            )
+        return Clause(
+            clause_id=clause_id,
+            council=self.council,
+            number=current.number,
+            heading_path=current.heading_path,
+            text=current.text,
+            offset=current.offset,
+            para=para,
+            title=display_heading(current.title) if current.title else None,
         )
 
     def _unique(self, clause_id: str) -> str:
         seen = self._ids.get(clause_id, 0) + 1
         self._ids[clause_id] = seen
         return clause_id if seen == 1 else f"{clause_id}~{seen}"
+
+
+def _join_continuations(built: list[_Builder]) -> None:
+    """Unnumbered paragraphs printed between two numbered clauses of one run ('1.1', a paragraph, '1.2') are 1.1's.
+
+    A reader looking for '1.1' finds them there, after its first paragraph and before 1.2; cited on their own
+    as 'Introduction, para 1' they would send the reader to 1.1's first words instead. A paragraph after a
+    section's last clause is left on its own: the numbering does not say it belongs (it may be a note closing
+    the document).
+    """
+    i = 0
+    while i < len(built):
+        head = built[i]
+        j = i + 1
+        while j < len(built) and built[j].number is None and built[j].section == head.section:
+            j += 1
+        if (head.number and not head.items and j > i + 1 and j < len(built)
+                and built[j].section == head.section and _next_in_run(head.number, built[j].number)):
+            head.paragraphs.extend(para.text for para in built[i + 1 : j])
+            del built[i + 1 : j]
+        i += 1
+
+
+def _next_in_run(number: str, following: str | None) -> bool:
+    """'1.2' after '1.1' (or a repeated '1.1'): the same list of numbers carrying on."""
+    if following is None or not _DOTTED.fullmatch(number) or not _DOTTED.fullmatch(following):
+        return False
+    head, _, last = number.rpartition(".")
+    next_head, _, next_last = following.rpartition(".")
+    return head == next_head and int(next_last) in (int(last), int(last) + 1)
 
 
 def _slug(text: str) -> str:

@@ -4,12 +4,15 @@ Markdown emphasis, heading hashes and bullet glyphs are presentation: they are r
 the rest of the parser sees only words, and flags (``md_level``, ``bullet``, ``bold_label``,
 ``page_start``) keep what the markup meant. How a file was saved also changes what a blank line means
 (a blank after every line, or none between paragraphs); ``close_double_spacing`` and
-``open_paragraph_lines`` give blank lines back their usual meaning, a paragraph's end.
+``open_paragraph_lines`` give blank lines back their usual meaning, a paragraph's end; in hard-wrapped
+text without blank lines a paragraph's end is found as a reader finds it, by a line ended short of the
+margin (measured on the document's own wraps) or by the next line's indent.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +28,12 @@ _DOUBLE_SPACED_MIN_LINES = 10
 _DOUBLE_SPACED_TOUCHING = 0.05
 _UNSPACED_BLANKS = 0.2
 _LAST_LINE = 0.85
+_MIN_WRAPS = 5
+"""Fewer mid-sentence wraps than this measure nothing: the usual width decides what a short line is."""
+_WRAP_OUTLIER = 0.85
+"""Wraps shorter than this share of the median one were not the margin's doing (a page turn, an early break)."""
+_INDENT_STEP = 2
+"""A first line indented this much more than the line before starts a paragraph."""
 _SENTENCE_END = re.compile(r"[.?!][”’\"')]*$")
 _UNWRAPPED_WIDTH = 130
 """No page is this many characters wide: full lines this long were never hard-wrapped."""
@@ -137,36 +146,97 @@ def close_double_spacing(lines: list[Line | None]) -> list[Line | None]:
 
 
 def open_paragraph_lines(lines: list[Line | None]) -> list[Line | None]:
-    """Text with one paragraph per line and no blank lines (Word's 'Save as Plain Text'): each line is a paragraph.
+    """Text with no blank lines between paragraphs: a blank is put back wherever a paragraph ends.
 
-    Such a text is not hard-wrapped: its full lines are far longer than any page is wide. There a line
-    end is a paragraph end, so a blank is put between lines and the rest of the parser reads it like any
-    other text.
+    Word's 'Save as Plain Text' writes one paragraph per line, far longer than any page is wide: there
+    every line end is a paragraph end. PDF text is hard-wrapped: there a paragraph ends where a line
+    stops short for a reason of its own (``WrapMeasure.ends_paragraph``). The rest of the parser then
+    reads it like any other text.
     """
     present = sum(1 for line in lines if line is not None)
     blanks = sum(1 for i in range(1, len(lines)) if lines[i] is None and lines[i - 1] is not None)
     if present < _DOUBLE_SPACED_MIN_LINES or blanks > _UNSPACED_BLANKS * present:
         return lines
-    width = usual_width(lines)
+    wrap = measure_wrap(lines)
     out: list[Line | None] = []
     for line in lines:
         before = out[-1] if out else None
-        if line is not None and before is not None and _ends_paragraph(before, line, width):
+        if line is not None and before is not None and wrap.ends_paragraph(before, line):
             out.append(None)
         out.append(line)
     return out
 
 
-def _ends_paragraph(line: Line, nxt: Line, width: int) -> bool:
-    """In unspaced text a paragraph ends at every line (unwrapped text), or at a sentence's end short of the margin.
+@dataclass(frozen=True, slots=True)
+class WrapMeasure:
+    """How full a hard-wrapped document fills its lines, measured on lines that were certainly wrapped.
 
-    A hard-wrapped paragraph fills its lines to the margin; only its last line stops short, so a short line
-    ending a sentence, followed by one starting afresh, closes a paragraph.
+    ``room`` is the shortest line-plus-next-word of the document's mid-sentence wraps (the next line starts
+    in lower case): the typesetter could not fit that word, so a line with room for its next word did not
+    wrap; it was ended. Fonts are proportional, so this is a range, and its low end is what counts; a few
+    lines far below the usual (a sentence broken by a page turn, a list item ended early) are left out, and
+    so are paragraphs' first lines, which may have been indented.
+    Without enough wraps to measure, the usual width stands in for the room, and a line under ``_LAST_LINE``
+    of it counts as short whatever word follows.
     """
-    if width >= _UNWRAPPED_WIDTH:
-        return True
-    return (bool(_SENTENCE_END.search(line.text)) and len(line.text) < _LAST_LINE * width
-            and not starts_lowercase(nxt.text))
+
+    width: int
+    room: int | None = None
+    indent: int = 0
+    """The usual indent of a line: a first line indented beyond it starts a paragraph. Where numbers hang in
+    the margin ('8.48  This Protocol ...' above lines indented to the text) the text's indent is the usual
+    one, so a wrapped line there starts nothing."""
+
+    def ends_paragraph(self, line: Line, nxt: Line) -> bool:
+        """A sentence ends at the line end and the next line starts afresh, and the line was ended, not wrapped.
+
+        A reader sees that by the line stopping short where the next word would have fitted, or by the
+        next line's first-line indent. A sentence that ends just at the margin, with the next one wrapped
+        to the next line, is one paragraph: nothing on the page tells it apart, and parting it would cut
+        a clause in two, which is worse than keeping two paragraphs together.
+        """
+        if self.width >= _UNWRAPPED_WIDTH:
+            return True
+        if not _SENTENCE_END.search(line.text) or starts_lowercase(nxt.text):
+            return False
+        if nxt.indent >= line.indent + _INDENT_STEP and nxt.indent > self.indent:
+            return True
+        reach = _extent(line) + 1 + len(nxt.text.split()[0])
+        if self.room is None:
+            return len(line.text) < _LAST_LINE * self.width or reach - line.indent < self.width
+        return reach < self.room
+
+
+def measure_wrap(lines: Sequence[Line | None]) -> WrapMeasure:
+    """The document's usual width and, from its mid-sentence wraps, the room a wrapped line had left."""
+    width = usual_width(lines)
+    indents = Counter(line.indent for line in lines if line is not None)
+    indent = max(indents, key=lambda n: (indents[n], -n)) if indents else 0
+    wraps = sorted(_extent(line) + 1 + len(nxt.text.split()[0])
+                   for before, line, nxt in zip(lines, lines[1:], lines[2:], strict=False)
+                   if before is not None and line is not None and nxt is not None
+                   and _wrapped(line, nxt) and _carries_on(before, width))
+    if len(wraps) < _MIN_WRAPS:
+        return WrapMeasure(width, indent=indent)
+    usual = wraps[len(wraps) // 2]
+    return WrapMeasure(width, room=next(w for w in wraps if w >= _WRAP_OUTLIER * usual), indent=indent)
+
+
+def _wrapped(line: Line, nxt: Line) -> bool:
+    """Certainly one sentence wrapped: the line ends on no punctuation or a hyphen, the next starts in lower case."""
+    text = line.text.rstrip()
+    return (starts_lowercase(nxt.text) and not nxt.bullet and not ends_sentence(text)
+            and not text.endswith(("-", "; and", "; or")))
+
+
+def _carries_on(before: Line, width: int) -> bool:
+    """The line after this one is no paragraph's first: that may be indented, and extraction drops indents."""
+    return not ends_sentence(before.text) and len(before.text) > SHORT_LINE * width
+
+
+def _extent(line: Line) -> int:
+    """How far across the page the line reaches, in characters (layout-preserving extraction keeps margins)."""
+    return line.indent + len(line.text)
 
 
 def _collapse_blank_runs(lines: list[Line | None]) -> list[Line | None]:
