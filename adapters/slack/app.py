@@ -4,7 +4,8 @@
     message.im              -> answered in the DM
     either, with a file and ``/publish``  -> the file downloaded into ``Incoming.attachment`` (``files.py``)
     a DM with one text file and no command, from someone who may publish -> downloaded too (kept for /publish)
-    /protocol ...           -> acknowledged at once (Slack allows 3 s), answered through its response URL
+    /protocol ...           -> acknowledged at once (Slack allows 3 s), answered through its response URL;
+                               ``/protocol NAME ARGS`` runs a command when ARGS are what it takes (``bot.slash``)
     /publish [VERSION] [NOTE] -> the same, as the dialogue's /publish (for a file shared just before)
     block_actions           -> the pressed buttons replaced by the choice (chat.update), then the dialogue
     app_home_opened         -> views.publish: what the bot does, the person's council and role
@@ -48,7 +49,7 @@ ATTACHING = re.compile(r"^/publish(?:@\S+)?(?:\s|$)", re.IGNORECASE)
 REFUSALS_KEPT = 256
 HOW_TO_ASK = ("Mention me in a channel and I answer in the thread; send me a direct message; or use "
               f"{COMMAND} QUESTION. {COMMAND} report or {COMMAND} grievance continues in private, in our DM. "
-              f"{COMMAND} help lists the commands.")
+              f"{COMMAND} help lists the commands, and {COMMAND} followed by one runs it (e.g. {COMMAND} whoami).")
 
 
 class SlackBot:
@@ -139,10 +140,21 @@ class SlackBot:
         await self.delivery.deliver([reply], origin)
 
     async def _on_command(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
+        """``/protocol publish 2026-11 note`` runs ``/publish`` as its own slash command would; a question that
+        starts with a command word stays a question (``bot.slash``). The sender is looked up only when the reading
+        depends on a permission they may hold."""
         self._track()
         await ack()
-        text = slash.as_text(str(body.get("text") or ""), self.dialogue.commands)
-        await self._answer(*events.from_command(body, text))
+        typed, services = str(body.get("text") or ""), self.dialogue.services
+        permission = slash.permission_asked(typed, self.dialogue.commands)
+        holds = [permission] if permission and await slash.permitted(services, events.PLATFORM,
+                                                                       str(body["user_id"]), permission) else []
+        reading = slash.read(typed, self.dialogue.commands, councils=services.councils, holds=holds)
+        incoming, origin = events.from_command(body, reading.text)
+        replies = await self.dialogue.handle(incoming)
+        if replies and reading.note:
+            replies = [*replies, say(reading.note, kind="slash_note")]
+        await self.delivery.deliver(replies, origin)
 
     async def _on_publish(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
         self._track()
