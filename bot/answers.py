@@ -5,7 +5,9 @@ Nothing here writes a sentence about what the protocol says except by quoting it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from knowledge.citation import cite
 from knowledge.clauses import DocumentMeta
@@ -55,12 +57,23 @@ class Answer:
         return "\n".join(lines).rstrip()
 
 
+@lru_cache(maxsize=8192)
+def _stems(text: str) -> frozenset[str]:
+    """A clause's sentences are scored for every question that finds them: stem each sentence once."""
+    return frozenset(tokens(text))
+
+
+@lru_cache(maxsize=2048)
+def _segments(text: str) -> tuple[Segment, ...]:
+    return tuple(split_segments(text))
+
+
 def _relevance(segment: Segment, wanted: set[str]) -> float:
-    seg = set(tokens(segment.text))
+    seg = _stems(segment.text)
     return len(seg & wanted) / (1.0 + 0.05 * len(seg))
 
 
-def lead_segment(hit: Hit, segments: list[Segment], own: set[str]) -> int | None:
+def lead_segment(hit: Hit, segments: Sequence[Segment], own: set[str]) -> int | None:
     """The sentence to lead with: closest in meaning, nudged towards one that uses the asker's own words.
 
     The dense query carries the vocabulary's expansions ("deputy clerk" -> "Proper Officer's staff"), which
@@ -73,7 +86,7 @@ def lead_segment(hit: Hit, segments: list[Segment], own: set[str]) -> int | None
         return hit.best_segment
 
     def score(i: int) -> float:
-        shared = len(set(tokens(segments[i].text)) & own) / max(len(own), 1)
+        shared = len(_stems(segments[i].text) & own) / max(len(own), 1)
         return scores.get(i, -1.0) + OWN_WORDS_WEIGHT * shared
 
     answering = [i for i in range(len(segments)) if not is_lead_in(segments[i])] or list(range(len(segments)))
@@ -91,7 +104,7 @@ def short_answer(text: str, best: Segment | None) -> str:
     if best is None:
         return text
     if best.line > 0:
-        segments = split_segments(text)
+        segments = _segments(text)
         lead = segments[0] if segments and segments[0].line == 0 and is_lead_in(segments[0]) else None
         if lead is not None:
             first_item = next((s for s in segments if s.line > 0), None)
@@ -102,7 +115,7 @@ def short_answer(text: str, best: Segment | None) -> str:
 
 def _trim(text: str, wanted: set[str], best: int | None) -> tuple[str, Segment | None]:
     """Keep the sentences that matter: the one to lead with first, then by shared words."""
-    segments = split_segments(text)
+    segments = _segments(text)
     ranked = sorted(range(len(segments)), key=lambda i: (i != best, -_relevance(segments[i], wanted)))
     if len(segments) <= SENTENCES_PER_QUOTE:
         return text, (segments[ranked[0]] if segments else None)
@@ -130,7 +143,7 @@ def compose(question: str, retrieval: Retrieval, meta: DocumentMeta, *, ask_inst
     quotes: list[Quote] = []
     short: str | None = None
     for rank, hit in enumerate(retrieval.hits[:MAX_QUOTES]):
-        trimmed, best = _trim(hit.clause.text, wanted, lead_segment(hit, split_segments(hit.clause.text), own))
+        trimmed, best = _trim(hit.clause.text, wanted, lead_segment(hit, _segments(hit.clause.text), own))
         if rank == 0:
             short = short_answer(hit.clause.text, best)
         quotes.append(_quote(hit, trimmed, meta, best))

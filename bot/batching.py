@@ -1,6 +1,6 @@
 """Questions asked at the same moment share one run of the question encoder.
 
-The encoder (ONNX MiniLM, one intra-op thread) is most of the CPU a question costs (~9-11 ms of ~13 ms). Run
+The encoder (ONNX MiniLM, two intra-op threads, no spin-waiting) is most of a question's CPU (~9-11 ms of ~13). Run
 one sentence at a time from several threads, concurrent questions each take a core's share and slow one
 another down; run as one batch, a few short sentences cost less each than one alone did (measured on the 2-core
 machine: ~9.5 ms for one, ~7.5 ms each in batches of 2 to 4, worse again past 8 as padding grows). So:

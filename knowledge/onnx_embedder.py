@@ -132,15 +132,19 @@ def tokenizer_for(max_seq_length: int) -> Tokenizer:
 
 
 def query_threads() -> int:
-    """One thread unless ``PROTOCOL_BOT_ONNX_THREADS`` says otherwise.
+    """Two threads (one on a one-core machine) unless ``PROTOCOL_BOT_ONNX_THREADS`` says otherwise.
 
-    Measured on the 2-core machine with other work running: one thread answered in 11-12 ms (p95 16-18 ms)
-    every time; two were faster when the machine was idle (7 ms) but twice as slow at p95 (35-49 ms) when a
-    core was busy, as each operator waits for its slower half. A server answering several people at once
-    wants one thread per question anyway.
+    Two threads only pay with ONNX Runtime's spin-waiting off (see ``OnnxQueryEmbedder``). Measured on the
+    2-core machine (``bench.speed --serve``, ``bench.dialogue_load``), one thread against two without spinning:
+    quiet, answer p50 13.6-16.9 ms against 11.0-12.8; with another process holding a core, 15.6-15.9 against
+    13.6-15.0; 200 users at 40 messages a second, p95 236 ms against 195 and burst throughput 71 against 87
+    a second. With spinning on, two threads were the worst of all under load (p95 33-49 ms with a core busy):
+    a waiting thread burns the core the other work needs.
     """
     configured = os.environ.get(THREADS_VARIABLE, "").strip()
-    return int(configured) if configured.isdigit() and int(configured) > 0 else 1
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return min(2, os.cpu_count() or 1)
 
 
 class OnnxQueryEmbedder:
@@ -152,6 +156,7 @@ class OnnxQueryEmbedder:
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or query_threads()
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # see query_threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

@@ -108,6 +108,20 @@ def query_text(question: str, role: str | None, mended: list[str] | None = None)
     return f"{ROLE_WORDS.get(role or '', '')} asks: {text}".strip() if role else text
 
 
+def _segment_scores(index: CouncilIndex, chunk_scores: np.ndarray, chunk_ids: np.ndarray, clauses: np.ndarray
+                    ) -> dict[int, dict[int, float]]:
+    """Each found clause's sentences, best first, by their own chunks' scores (only for the clauses shown:
+    looping over every chunk of the council in Python cost a millisecond a question)."""
+    clause_of = index.chunk_clause[chunk_ids]
+    segment_of = index.chunk_segment[chunk_ids]
+    wanted = np.isin(clause_of, clauses) & (segment_of >= 0)
+    scores: dict[int, dict[int, float]] = {}
+    for score, clause, segment in zip(chunk_scores[wanted].tolist(), clause_of[wanted].tolist(),
+                                      segment_of[wanted].tolist(), strict=True):  # best first: first seen wins
+        scores.setdefault(clause, {}).setdefault(segment, score)
+    return scores
+
+
 def search(
     index: CouncilIndex, embedder: Embedder, question: str, *, role: str | None = None, k: int = 5,
     settings: RetrievalSettings | None = None,
@@ -120,11 +134,6 @@ def search(
     chunk_scores, chunk_ids = index.dense.search(vector, index.dense.size)
     dense = np.full(n, -1.0, dtype=np.float32)
     np.maximum.at(dense, index.chunk_clause[chunk_ids], chunk_scores)
-    segment_scores: dict[int, dict[int, float]] = {}
-    for score, chunk in zip(chunk_scores, chunk_ids, strict=True):  # best first: first seen is the best
-        segment = int(index.chunk_segment[chunk])
-        if segment >= 0:
-            segment_scores.setdefault(int(index.chunk_clause[chunk]), {}).setdefault(segment, float(score))
 
     own = tokens(unframed(question))
     expanded = tokens(" ".join(dict.fromkeys(expansions(question) + mended)))
@@ -134,6 +143,7 @@ def search(
 
     fused = cfg.dense_weight * dense + cfg.lexical_weight * lexical_norm
     order = np.argsort(-fused, kind="stable")[:k]
+    segment_scores = _segment_scores(index, chunk_scores, chunk_ids, order)
     hits = [Hit(index.clauses[i], float(fused[i]), float(dense[i]), float(lexical_norm[i]),
                 next(iter(segment_scores.get(int(i), {})), None), tuple(segment_scores.get(int(i), {}).items()))
             for i in order]
