@@ -1,6 +1,6 @@
 """Grid-search fusion weights and the abstention threshold on the training questions (never on dev).
 
-    python -m bench.tune bench/data/train_questions.jsonl
+    python -m bench.tune bench/data/train_questions.jsonl bench/data/check_questions.jsonl
 
 Prints JSON: the fusion weights with the best hit@3 + MRR, and the confidence model (logistic regression
 over ``ConfidenceFeatures``) with the abstention threshold that keeps false abstention at or under 2%.
@@ -44,7 +44,7 @@ def features(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         wanted = [normalise(e) for e in q.get("expect", [])]
         relevant = np.array([any(w in normalise(c.text) for w in wanted) for c in index.clauses])
         rows.append({"kind": q["kind"], "dense": dense, "lex": lex, "exp": exp, "rel": relevant,
-                     "x": [confidence.best_cosine, confidence.known_share, float(bool(confidence.missing_subjects))]})
+                     "x": confidence.vector()})
     return rows
 
 
@@ -72,7 +72,8 @@ def calibrate(rows: list[dict[str, Any]], max_false_abstention: float) -> dict[s
     allowed = int(np.floor(max_false_abstention * len(answerable)))
     threshold = float(answerable[allowed]) - 1e-4
     return {"cosine_weight": round(float(w[0]), 3), "known_weight": round(float(w[1]), 3),
-            "topic_weight": round(float(-w[2]), 3), "confidence_bias": round(float(w[3]), 3),
+            "topic_weight": round(float(-w[2]), 3), "length_weight": round(float(w[3]), 3),
+            "confidence_bias": round(float(w[4]), 3),
             "abstain_below": round(threshold, 3),
             "abstention": round(float(np.mean(confidence[y == 0] < threshold)), 4),
             "false_abstention": round(float(np.mean(confidence[y == 1] < threshold)), 4)}
@@ -98,7 +99,7 @@ def score(rows: list[dict[str, Any]], wd: float, ew: float) -> dict[str, float]:
 
 
 def main() -> None:
-    rows = features(load_questions(Path(sys.argv[1])))
+    rows = features([q for path in sys.argv[1:] for q in load_questions(Path(path))])
     best: tuple[float, dict[str, Any]] = (-math.inf, {})
     for wd, ew in itertools.product([0.6, 0.7, 0.75, 0.8, 0.85, 0.9], [0.25, 0.5, 0.75]):
         s = score(rows, wd, ew)

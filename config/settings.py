@@ -28,6 +28,8 @@ class RetrievalSettings:
     cosine_weight: float
     known_weight: float
     topic_weight: float
+    length_weight: float
+    """Weight of the question's distinctive words, counted up to ``LENGTH_CAP`` (``knowledge.retrieval``)."""
     confidence_bias: float
     max_question_chars: int
 

@@ -77,7 +77,8 @@ def test_chat_asks_for_council_once_and_answers(home: Path) -> None:
     from adapters.cli.chat import run_chat
     from adapters.cli.runtime import make_service
 
-    inputs = iter(["narnia", "ledbury", "/help", "/bogus", "can councillors instruct employees?", "/quit"])
+    inputs = iter(["narnia", "ledbury", "/help", "/bogus", "must councillors respect the impartiality of officers?",
+                   "/quit"])
     said: list[str] = []
     assert run_chat(make_service(), read=lambda _p: next(inputs), write=said.append) == 0
     text = "\n".join(said)
@@ -95,12 +96,12 @@ def test_db_upgrade_then_feedback_listing(home: Path, capsys: pytest.CaptureFixt
     from adapters.cli.chat import run_chat
     from adapters.cli.runtime import make_service
 
-    inputs = iter(["can councillors instruct employees?", "1", "/quit"])
+    inputs = iter(["must councillors respect the impartiality of officers?", "1", "/quit"])
     run_chat(make_service(), user="okafor", read=lambda _p: next(inputs), write=lambda _s: None)
     code, out, _ = run(["feedback", "--council", "wendlebury", "--json"], capsys)
     rows = json.loads(out)
     assert code == 0 and [(r["council"], r["helpful"], r["question"]) for r in rows] == [
-        ("wendlebury", True, "can councillors instruct employees?")]
+        ("wendlebury", True, "must councillors respect the impartiality of officers?")]
     assert rows[0]["clause_ids"] and all(c.startswith("wendlebury:") for c in rows[0]["clause_ids"])
     assert run(["feedback", "--council", "ledbury"], capsys)[1].strip() == "No feedback yet for ledbury."
 

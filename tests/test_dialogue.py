@@ -21,7 +21,7 @@ from bot.store import Store
 from config.councils import Binding, load_profile
 from tests.databases import pg_schema
 
-QUESTION = "can councillors instruct employees?"
+QUESTION = "must councillors respect the impartiality of officers?"
 
 
 class Clock:

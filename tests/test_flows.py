@@ -145,7 +145,7 @@ async def test_back_cancel_and_a_question_mid_flow(terminal: MemoryAdapter, stor
     assert "Who is raising the concern?" in said(replies)
     replies = await terminal.push("1", user="okafor")  # typed choice
     assert "Who is the concern about?" in said(replies)
-    replies = await terminal.push("/ask can councillors instruct employees?", user="okafor")
+    replies = await terminal.push("/ask must councillors respect the impartiality of officers?", user="okafor")
     assert kinds(replies)[0] == "answer" and "Who is the concern about?" in replies[-1].plain()
     replies = await terminal.push("cancel", user="okafor")
     assert "Cancelled: nothing was sent" in said(replies)

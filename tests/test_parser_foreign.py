@@ -434,9 +434,9 @@ QUESTIONS = [
      "When things go wrong > Procedure for councillors"),
     ("hollingbourne_borough", "can I inspect council documents?", "3(b)"),
     ("hollingbourne_borough", "can a member instruct an officer?", "2(d)"),
-    ("stourdale_moderngov", "can I give instructions to officers?", "2.4"),
+    ("stourdale_moderngov", "can members give instructions to officers without being authorised?", "2.4"),
     ("wenmouth_web", "can I criticise an officer on social media?", "2(4)"),
-    ("fenbury_parish", "can a councillor give an employee a gift?", "Gifts and hospitality"),
+    ("fenbury_parish", "can councillors give gifts or hospitality to employees?", "Gifts and hospitality"),
 ]
 
 

@@ -221,7 +221,8 @@ async def test_a_file_sent_first_waits_thirty_minutes(terminal: MemoryAdapter, h
 
 async def test_files_from_anyone_else_or_in_a_group_are_not_kept(terminal: MemoryAdapter, home: Path) -> None:
     assert await send_file(terminal, "", wendlebury_v2(), user="okafor") == []  # a file alone: nothing to answer
-    asked = await send_file(terminal, "can councillors instruct employees?", wendlebury_v2(), user="okafor")
+    asked = await send_file(terminal, "must councillors respect the impartiality of officers?", wendlebury_v2(),
+                            user="okafor")
     assert [r.kind for r in asked] == ["answer"]  # the question is answered; the file is not read
     in_group = dataclasses.replace(terminal.message("", user="clerk", chat="group-1", kind="group"),
                                    attachment=Attachment("protocol-v2.txt", wendlebury_v2()))

@@ -27,6 +27,17 @@ def test_grievance_question_answered_where_the_protocol_has_one(real_library: An
     assert not real_library.ask("wendlebury", "what is the grievance procedure?").abstain
 
 
+def test_a_situation_naming_a_subject_the_protocol_never_mentions_is_still_answered(real_library: Any) -> None:
+    """Allotments are nowhere in Cheshire's protocol, but someone describing how a councillor treats a member of
+    staff is asking what the protocol is for; a bare question about the subject is not covered."""
+    situation = ("a councillor keeps phoning our part-time assistant clerk at home about the allotment waiting list "
+                 "and telling her what to do, is that allowed?")
+    answered = real_library.ask("cheshire", situation, role="officer")
+    assert not answered.abstain and answered.features.missing_subjects == {"allotments"}
+    assert any("instructions" in hit.clause.text for hit in answered.hits[:3])
+    assert real_library.ask("cheshire", "when are the allotment rents due?", role="councillor").abstain
+
+
 @pytest.mark.parametrize("question", ["Any tips for getting rid of moss on my lawn?",
                                       "What's the best recipe for banana bread?"])
 def test_off_topic_questions_abstain(real_library: Any, question: str) -> None:

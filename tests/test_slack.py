@@ -45,7 +45,7 @@ from tests.slack_fake import (
 )
 from tests.test_publish_chat import wendlebury_v2
 
-QUESTION = "can councillors instruct employees?"
+QUESTION = "must councillors respect the impartiality of officers?"
 OKAFOR = "UOKAFOR"
 CLERK = "UCLERK"
 FORM = "application/x-www-form-urlencoded"

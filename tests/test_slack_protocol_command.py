@@ -153,7 +153,8 @@ async def test_a_question_is_answered(http: TestClient[Any, Any], bot: SlackBot,
     ("cases WEN-2026-0001", CLERK, f"D{CLERK}", "No case with that reference was sent to you."),
     ("link ABCDEFGHJK", OKAFOR, "CGENERAL", "That code is not valid"),
     ("linkcode Cllr Ruth Okafor", CLERK, f"D{CLERK}", "Link code for Cllr Ruth Okafor:"),
-    ("ask can councillors instruct employees?", OKAFOR, "CGENERAL", "As a councillor, this applies to you:"),
+    ("ask must councillors respect the impartiality of officers?", OKAFOR, "CGENERAL",
+     "As a councillor, this applies to you:"),
 ])
 async def test_each_command_word_with_its_arguments_runs_the_command(
         http: TestClient[Any, Any], bot: SlackBot, fake: FakeSlack, typed: str, user: str, channel: str,

@@ -32,7 +32,7 @@ from tests.databases import open_store
 from tests.telegram_fake import BOT, GROUP, TOKEN, FakeTelegram, Updates, person
 from tests.test_publish_chat import wendlebury_v2
 
-QUESTION = "can councillors instruct employees?"
+QUESTION = "must councillors respect the impartiality of officers?"
 OKAFOR = person(4242, "Ruth", "ruth_okafor")  # on the Wendlebury roster by Telegram user id (profile below)
 STRANGER = person(9001, "Sam", "sam")
 CLERK = person(4343, "Margaret", "margaret_ashdown")  # Wendlebury's Clerk, by Telegram user id (profile below)
@@ -164,8 +164,8 @@ async def test_group_mention_and_reply_to_the_bot_are_answered(
         app: App, telegram: FakeTelegram, updates: Updates) -> None:
     await feed(app, updates.text(f"{ME} {QUESTION}", user=STRANGER, chat=GROUP, mention=ME))
     bots_message = {"message_id": 5, "date": int(time.time()), "chat": GROUP, "from": BOT, "text": "..."}
-    await feed(app, updates.text("and who do officers report to?", user=STRANGER, chat=GROUP,
-                                 reply_to=bots_message))
+    await feed(app, updates.text("and can councillors ask an officer to do party political work?", user=STRANGER,
+                                 chat=GROUP, reply_to=bots_message))
     answers = telegram.sent(GROUP["id"])
     assert len(answers) == 2 and all("<blockquote>" in a.text for a in answers)
 
