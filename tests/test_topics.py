@@ -25,6 +25,9 @@ def index_for(slug: str) -> CouncilIndex:
     ("who's allowed to talk to the Leicester Mercury?", "press and media"),
     ("a contractor offered me two tickets to the cricket", "gifts and hospitality"),
     ("can a councillor act as clerk while we recruit?", "vacancies"),
+    ("if i email the clerk will she cc the other cllrs without telling me", "copying emails"),
+    ("our clerk has quit, can one of us cover the job unpaid?", "vacancies"),
+    ("any rules on tweeting during meetings?", "social media"),
 ])
 def test_subjects_are_found_in_everyday_wording(question: str, subject: str) -> None:
     assert subject in subjects_in(question)
@@ -36,6 +39,7 @@ def test_subjects_are_found_in_everyday_wording(question: str, subject: str) -> 
     "Who could mediate if things turn sour?",
     "just got elected, what am i meant to be doing?",  # being elected is not an election question
     "they keep asking me to sign off things above my pay grade",  # an idiom, not a salary question
+    "can I have a copy of the report the clerk wrote for the other group?",  # a copy is not copying emails
 ])
 def test_everyday_words_are_not_subjects(question: str) -> None:
     assert subjects_in(question) == frozenset()
