@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from adapters.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -159,3 +164,18 @@ def test_every_answer_records_the_version_it_quoted(home: Path, tmp_path: Path, 
     ask_and_rate()
     code, out, _ = run(["feedback", "--council", "wendlebury", "--json"], capsys)
     assert code == 0 and [r["version"] for r in json.loads(out)] == [None, "2026-11"]
+
+
+def test_output_cut_short_by_the_reader_ends_quietly(home: Path) -> None:
+    """``protocol-bot eval FILE | head -1``: no traceback when the pipe closes, the shell's SIGPIPE status."""
+    script = ("import subprocess, sys\n"
+              "p = subprocess.Popen([sys.executable, '-m', 'adapters.cli.main', 'councils'], stdout=subprocess.PIPE,"
+              " stderr=subprocess.PIPE)\n"
+              "p.stdout.close()\n"
+              "err = p.stderr.read().decode()\n"
+              "print(p.wait(), repr(err))\n")
+    env = {**os.environ, "PROTOCOL_BOT_HOME": str(home), "PROTOCOL_BOT_EMBEDDER": "hash"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120, check=True)
+    code, err = done.stdout.split(" ", 1)
+    assert code == "141" and "Traceback" not in err and "BrokenPipe" not in err
