@@ -503,3 +503,34 @@ def test_bracketed_lettered_and_roman_items_are_cited_by_their_printed_marker() 
     romans = [s.item for s in split_segments("Councillors may instruct employees only:\ni. through the Council;\n"
                                              "ii. through a committee; or\niii. in an emergency.")]
     assert romans == [None, "i", "ii", "iii"]
+
+
+def _foreign(file: str) -> list[Clause]:
+    return parse_clauses((FOREIGN / file).read_text(encoding="utf-8"), council="foreign", source_name=file)[0]
+
+
+def test_a_numbered_lead_in_is_the_clauses_own_words_not_a_heading() -> None:
+    """'2.2 Councillors should:' then bullets: the quote says who should; 2.3 keeps its section's heading."""
+    clauses = _foreign("snoring_parish_ocr.txt")
+    should = find(clauses, "2.2")
+    assert should.title is None
+    assert should.heading_path == ("Role of councillors",)
+    assert should.text.startswith("Councillors should:\nattend meetings of the Council")
+    assert find(clauses, "2.3").heading_path == ("Role of councillors",)
+
+
+def test_a_one_word_numbered_title_before_lettered_sentences_stays_a_heading() -> None:
+    text = ("1. Groups\n\n1.1 Groups may meet officers when the Chief Executive agrees to it.\n\n"
+            "1.2 Reports:\na Groups may ask for reports.\nb Reports state facts only.\n\n"
+            "1.3 Officers will not attend party meetings or advise on party business.\n")
+    reports = find(parse(text)[0], "1.2")
+    assert reports.title == "Reports"
+    assert reports.heading_path == ("Groups", "Reports")
+
+
+def test_page_numbers_printed_between_dashes_are_no_bullets() -> None:
+    clauses, titles, set_aside = parse_clauses(
+        (FOREIGN / "snoring_parish_ocr.txt").read_text(encoding="utf-8"), council="foreign")
+    assert "- 2 -" in set_aside
+    assert all(not re.search(r"(^|\n)\d+ -$|\d -$", c.text) for c in clauses)
+    assert titles[-1] == "PROTOCOL FOR MEMBER / OFFICER RELATIONS"  # the next page's running header is no title

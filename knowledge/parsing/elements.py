@@ -23,6 +23,7 @@ _SUBSECTION = re.compile(r"^(\d{1,3})\.\d{1,3}")
 _LETTERED = re.compile(r"^(\(?([a-z])[.)]?)\s+(?=[A-Z“\"‘'])(.*)$")
 _PAREN_NUMBERED = re.compile(r"^(\((\d{1,2})\))\s*(?=[A-Z“\"‘'])(.*)$")
 """'(1) Members are elected', '(2)Officers ...': sub-paragraphs numbered in brackets, as web pages print them."""
+_ITEM_START = re.compile(r"^(\(?[a-z]{1,4}[.)]|\(?\d{1,2}[.)])\s+")
 _SECTION_TITLE = re.compile(r"^(\d{1,2})\s+(\S.*)$")
 _RUN_IN_TITLE = re.compile(r"^\d[\d.]*\.?\s+\*\*([^*]+?)\*\*\s+(?=[A-Z“\"‘'])")
 _SENTENCE_END = re.compile(r"[.?!][”’\"')]*$")
@@ -190,6 +191,8 @@ def _numbered(number: str, text: str, offset: int, line: Line, has_period: bool,
     titled = (depth == 1 and (has_period or line.md_level)) or (depth > 1 and is_title_like(text))
     if alone and not ctx.short(text):
         titled = False  # a number on its own line, then a full-width line: the clause's first line, wrapped
+    if depth > 1 and _leads_in(text, ctx.next_present(index)):
+        titled = False  # '2.2 Councillors should:' leads in to its list: the clause's own words, no heading
     if titled and (is_title_like(text) or line.md_level) and not ctx.continues(index):
         return [Element(Kind.HEADING, text.rstrip(":").strip(), offset, level=depth, number=number)]
     run_in = _RUN_IN_TITLE.match(line.marked)
@@ -199,6 +202,22 @@ def _numbered(number: str, text: str, offset: int, line: Line, has_period: bool,
             return [Element(Kind.CLAUSE, text[len(title) :].lstrip(), offset, level=depth, number=number,
                             title=title)]
     return _split_run_on(Element(Kind.CLAUSE, text, offset, level=depth, number=number), line)
+
+
+def _leads_in(text: str, nxt: Line | None) -> bool:
+    """'Councillors should:' starts a sentence its items finish; 'Reports:' names what follows.
+
+    A lead-in has more than one word before its colon, or items that carry its sentence on in lower case.
+    """
+    text = text.rstrip()
+    if not text.endswith((":", ":-")):
+        return False
+    if word_count(text) > 1:
+        return True
+    if nxt is None:
+        return False
+    lettered = _LETTERED.match(squash(nxt.text))
+    return starts_lowercase(lettered.group(3) if lettered else _ITEM_START.sub("", squash(nxt.text)))
 
 
 def _successor(number: str) -> str:

@@ -93,7 +93,7 @@ def set_aside_furniture(lines: Sequence[Line | None], *, extra_patterns: Iterabl
             drop(i)
     _drop_table_of_contents(kept, drop)
     _drop_signature_block(kept, drop)
-    title_indices = _title_block(kept)
+    title_indices = _title_block(kept, page_edges)
     title_lines = tuple(kept[i].text for i in title_indices)  # type: ignore[union-attr]
     _drop_running_headers(kept, title_indices, page_edges, drop_page_edge)
     for i in title_indices:
@@ -181,8 +181,10 @@ def _starts_body(line: Line) -> bool:
     return match is not None and not _is_short(line) and match.group(2).rstrip().endswith((".", ":", ";"))
 
 
-def _title_block(lines: list[Line | None]) -> list[int]:
+def _title_block(lines: list[Line | None], page_edges: set[int]) -> list[int]:
     """Leading short lines that name the document (council, title) rather than head a section.
+
+    The title block ends with the first page: a line after a page number is the next page's running header.
 
     A short line is a heading, not a title, when the next thing printed is a paragraph or a clause: so
     'INTRODUCTION' before its text is a heading, while 'LEDBURY TOWN COUNCIL' before the title is not.
@@ -193,6 +195,8 @@ def _title_block(lines: list[Line | None]) -> list[int]:
         line = lines[i]
         assert line is not None
         if _starts_numbered(line) or line.bullet or not _is_short(line) or len(titles) >= _TITLE_MAX_LINES:
+            break
+        if titles and any(titles[-1] < j <= i for j in page_edges):
             break
         nxt = lines[present[pos + 1]] if pos + 1 < len(present) else None
         after = lines[present[pos + 2]] if pos + 2 < len(present) else None

@@ -20,6 +20,8 @@ _HEADING_HASHES = re.compile(r"^(#{1,6})\s*")
 _BULLET_GLYPHS = "-*•·▪◦●■□‣⁃➢►\uf0b7\uf0a7\uf0d8\uf076\uf0fc"
 """Bullets as typed and as PDF extraction leaves them (``\uf0b7`` and friends are Symbol/Wingdings glyphs)."""
 _BULLET = re.compile(rf"^(?:[{re.escape(_BULLET_GLYPHS)}]\s+|[{re.escape(_BULLET_GLYPHS)}]$)")
+_DASHED_PAGE_NUMBER = re.compile(r"^-\s*\d{1,4}\s*-$")
+"""'- 2 -': a page number between dashes, not a bullet."""
 _FORM_FEED = "\f"
 _LINE_BOUNDARIES = "\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029"
 """What ``str.splitlines`` splits on: a form feed (a PDF page break) ends a line too."""
@@ -99,7 +101,7 @@ def _clean(body: str, offset: int, index: int, *, page_start: bool = False) -> L
         md_level = len(heading.group(1))
         text = text[heading.end() :]
     bullet = False
-    while True:
+    while not _DASHED_PAGE_NUMBER.match(text):
         match = _BULLET.match(text)
         if not match:
             break
