@@ -534,3 +534,35 @@ def test_page_numbers_printed_between_dashes_are_no_bullets() -> None:
     assert "- 2 -" in set_aside
     assert all(not re.search(r"(^|\n)\d+ -$|\d -$", c.text) for c in clauses)
     assert titles[-1] == "PROTOCOL FOR MEMBER / OFFICER RELATIONS"  # the next page's running header is no title
+
+
+def test_numbered_steps_after_a_lead_in_are_items_of_its_paragraph() -> None:
+    """'you should:' then '1. contact ...', '2. say ...': the page has no clause 1; the steps are the lead-in's."""
+    from knowledge.segments import split_segments
+
+    clauses = _foreign("harrowden_web.txt")
+    assert not any(c.number for c in clauses)
+    steps = find(clauses, "If you want an officer to do something")
+    assert steps.text.startswith("If you want an officer to do something, you should:\n1. contact the relevant")
+    assert "\n2. say what you need and by when\n3. copy in" in steps.text
+    assert [s.item for s in split_segments(steps.text) if s.item] == ["1", "2", "3"]
+
+
+def test_numbered_steps_inside_a_numbered_clause_stay_in_it() -> None:
+    text = ("1. Requests\n\n1.1 A councillor who wants work done should:\n1. ask the service manager;\n"
+            "2. say when it is needed; and\n3. copy in the ward members.\n\n"
+            "1.2 Managers reply within ten working days of the request.\n\n"
+            "1.3 Urgent requests go to the director, who decides what is done.\n")
+    clauses = parse(text)[0]
+    assert [c.number for c in clauses] == ["1.1", "1.2", "1.3"]
+    assert find(clauses, "1.1").text.endswith("\n1. ask the service manager;\n2. say when it is needed; and\n"
+                                              "3. copy in the ward members.")
+
+
+def test_printed_item_markers_are_quoted_as_printed() -> None:
+    text = ("1. Roles\n\n1.1 Members will:\n(a) Members set policy;\n(b) Members represent residents.\n\n"
+            "1.2 Officers will:\n(i) give advice;\n(ii) carry out decisions.\n\n"
+            "1.3 Both work to the Code of Conduct.\n")
+    clauses = parse(text)[0]
+    assert find(clauses, "1.1").text == "Members will:\n(a) Members set policy;\n(b) Members represent residents."
+    assert find(clauses, "1.2").text == "Officers will:\n(i) give advice;\n(ii) carry out decisions."

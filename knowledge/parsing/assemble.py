@@ -123,9 +123,10 @@ class _Builder:
         else:
             self.paragraphs.append(text)
 
-    def add_item(self, text: str, *, letter: str | None = None, label: str | None = None) -> None:
-        """A list item; a lettered one is kept as 'b Text' whatever its brackets, the form quotes cite by."""
-        self.items.append(f"{letter} {text}" if letter else text)
+    def add_item(self, text: str, *, letter: str | None = None, marker: str | None = None,
+                 label: str | None = None) -> None:
+        """A list item; a lettered or numbered one keeps its marker as printed ('(b) Text', '2. say ...')."""
+        self.items.append(f"{marker or letter} {text}" if letter else text)
         self.item_labels.append(label)
         if letter:
             self.last_letter = letter
@@ -223,7 +224,7 @@ class Assembler:
                 self._lettered_clause(section, element)
                 return
         elif current is not None and current.accepts_letter(letter):
-            current.add_item(element.text, letter=letter)
+            current.add_item(element.text, letter=letter, marker=element.marker)
             return
         elif current is None and section is not None and is_first_marker(letter):
             self._lettered_clause(section, element)

@@ -157,6 +157,9 @@ def classify(lines: Sequence[Line | None], *, plain_headings: bool,
         if numbered:
             number, body = numbered.group(1), numbered.group(4)
             period = bool(numbered.group(2) or numbered.group(3))
+            if period and _numbered_item(number, out):
+                out.append(Element(Kind.LETTER, body, line.offset, letter=number, marker=f"{number}."))
+                continue
             if "." in number or (period and not line.bullet) or line.md_level:
                 out.extend(_numbered(number, body, line.offset, line, period, ctx=ctx, index=i))
                 continue
@@ -179,6 +182,17 @@ def classify(lines: Sequence[Line | None], *, plain_headings: bool,
             continue
         out.append(Element(Kind.TEXT, text, line.offset, bold_label=line.bold_label))
     return out
+
+
+def _numbered_item(number: str, so_far: Sequence[Element]) -> bool:
+    """'1. contact ...' after 'you should:', and '2.', '3.' after it: steps of a list, not clauses 1, 2, 3."""
+    before = next((e for e in reversed(so_far) if e.kind not in (Kind.BLANK, Kind.BREAK)), None)
+    if before is None or "." in number:
+        return False
+    if number == "1":
+        return before.kind is not Kind.HEADING and before.text.rstrip().endswith((":", ":-"))
+    return (before.kind is Kind.LETTER and before.letter is not None and before.letter.isdigit()
+            and int(before.letter) + 1 == int(number) and (before.marker or "").endswith("."))
 
 
 def _heading_text(text: str) -> str:
