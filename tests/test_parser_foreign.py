@@ -132,6 +132,15 @@ CASES = [
         "Protocol on Member/Officer Relations",
     ),
 ]
+for _file, _label in (("llanfair_community", "Paragraph 1"), ("llanfair_community_numbered", "1)")):
+    CASES.append(Foreign(
+        _file, "Llanfair-yn-Neubwll Community Council",
+        [str(n) for n in range(1, 17)],
+        ("Mabwysiadwyd", "Adopted by", "Llofnod", "Signed", "Dyddiad", "....", "Paragraph ", f"\n{_label}"),
+        "Neither Councillors nor staff should accept gifts or hospitality offered because of their position",
+        ("4", "Llanfair-yn-Neubwll Community Council, Protocol on Member/Officer Relations, 4"),
+        "Protocol on Member / Officer Relations",
+    ))
 IDS = [case.file for case in CASES]
 
 
@@ -463,7 +472,9 @@ def answers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict
 
 
 def _slug(case: Foreign) -> str:
-    return case.file.split("_")[0]
+    first = case.file.split("_")[0]
+    same = [c for c in CASES if c.file.split("_")[0] == first]
+    return first if same[0] is case else f"{first}{same.index(case) + 1}"
 
 
 @pytest.mark.parametrize("n", range(len(QUESTIONS)), ids=[q[1] for q in QUESTIONS])
@@ -566,3 +577,21 @@ def test_printed_item_markers_are_quoted_as_printed() -> None:
     clauses = parse(text)[0]
     assert find(clauses, "1.1").text == "Members will:\n(a) Members set policy;\n(b) Members represent residents."
     assert find(clauses, "1.2").text == "Officers will:\n(i) give advice;\n(ii) carry out decisions."
+
+
+def test_paragraph_numbers_printed_as_words_or_with_a_bracket_are_clause_numbers() -> None:
+    """'Paragraph 3' on its own line (a bilingual Welsh council), '4) The role ...': clauses 3 and 4, as printed."""
+    for file in ("llanfair_community.txt", "llanfair_community_numbered.txt"):
+        clauses = _foreign(file)
+        role = find(clauses, "4")
+        assert role.heading_path == ("Rolau / Roles",), file
+        assert role.text.startswith("The role of the Clerk is:\n(i) to give impartial advice"), file
+        assert find(clauses, "1").heading_path == ("Cyflwyniad / Introduction",), file
+        assert all("Paragraph" not in heading for c in clauses for heading in c.heading_path), file
+
+
+def test_a_bilingual_adoption_record_and_signature_block_are_set_aside() -> None:
+    clauses, _, set_aside = parse_clauses((FOREIGN / "llanfair_community.txt").read_text(encoding="utf-8"),
+                                          council="foreign")
+    assert any(line.startswith("Llofnod / Signed:") for line in set_aside)
+    assert find(clauses, "16").text == "This Protocol will be reviewed every two years, or sooner if the law changes."

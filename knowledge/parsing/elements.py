@@ -14,13 +14,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from knowledge.parsing.lines import SHORT_LINE, Line, is_all_caps, starts_lowercase, usual_width, word_count
+from knowledge.parsing.lines import (
+    LABELLED_NUMBER,
+    SHORT_LINE,
+    Line,
+    is_all_caps,
+    starts_lowercase,
+    usual_width,
+    word_count,
+)
 
 _NUMBERED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)(?:(\.?)\s+|(\.)(?=[A-Z“\"‘]))(\S.*)$")
 """'1.1 Text', '2. Title', and '3.Members should ...' with the space lost in conversion."""
 _NUMBER_ONLY = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}\.)$")
 _SUBSECTION = re.compile(r"^(\d{1,3})\.\d{1,3}")
 _LETTERED = re.compile(r"^(\(?([a-z])[.)]?)\s+(?=[A-Z“\"‘'])(.*)$")
+_CLOSE_NUMBERED = re.compile(r"^((\d{1,2})\))\s+(\S.*)$")
+"""'4) The role of the Clerk is:': a paragraph numbered with a closing bracket."""
 _PAREN_NUMBERED = re.compile(r"^(\((\d{1,2})\))\s*(?=[A-Z“\"‘'])(.*)$")
 """'(1) Members are elected', '(2)Officers ...': sub-paragraphs numbered in brackets, as web pages print them."""
 _ITEM_START = re.compile(r"^(\(?[a-z]{1,4}[.)]|\(?\d{1,2}[.)])\s+")
@@ -136,7 +146,7 @@ def classify(lines: Sequence[Line | None], *, plain_headings: bool,
     """Turn cleaned lines into elements; ``plain_headings`` allows unmarked short lines as headings."""
     ctx = _Context(lines)
     out: list[Element] = []
-    pending_number: tuple[str, int] | None = None
+    pending_number: tuple[str, int, bool] | None = None
     for i, line in enumerate(lines):
         if line is None or line.page_start:
             if i in page_breaks or (line is not None and line.page_start):
@@ -146,18 +156,31 @@ def classify(lines: Sequence[Line | None], *, plain_headings: bool,
                 continue
         text = squash(line.text)
         if _NUMBER_ONLY.match(text):
-            pending_number = (text.rstrip("."), line.offset)
+            pending_number = (text.rstrip("."), line.offset, True)
+            continue
+        labelled = LABELLED_NUMBER.match(text)
+        if labelled:
+            pending_number = (labelled.group(1), line.offset, False)
             continue
         if pending_number is not None:
-            number, offset = pending_number
+            number, offset, period = pending_number
             pending_number = None
-            out.extend(_numbered(number, text, offset, line, has_period=True, ctx=ctx, index=i, alone=True))
+            out.extend(_numbered(number, text, offset, line, has_period=period, ctx=ctx, index=i, alone=True))
             continue
+        closing = _CLOSE_NUMBERED.match(text)
+        if closing:
+            marker, number, body = closing.groups()
+            if _numbered_item(number, out, marker[-1]):
+                out.append(Element(Kind.LETTER, body, line.offset, letter=number, marker=marker))
+                continue
+            if _starts_afresh(body) and not any(e.kind is Kind.HEADING and e.number for e in out):
+                out.append(Element(Kind.CLAUSE, body, line.offset, level=1, number=number))
+                continue
         numbered = _NUMBERED.match(text)
         if numbered:
             number, body = numbered.group(1), numbered.group(4)
             period = bool(numbered.group(2) or numbered.group(3))
-            if period and _numbered_item(number, out):
+            if period and _numbered_item(number, out, "."):
                 out.append(Element(Kind.LETTER, body, line.offset, letter=number, marker=f"{number}."))
                 continue
             if "." in number or (period and not line.bullet) or line.md_level:
@@ -184,7 +207,11 @@ def classify(lines: Sequence[Line | None], *, plain_headings: bool,
     return out
 
 
-def _numbered_item(number: str, so_far: Sequence[Element]) -> bool:
+def _starts_afresh(text: str) -> bool:
+    return (not starts_lowercase(text) and text[:1].isalnum()) or text[:1] in "“\"‘'"
+
+
+def _numbered_item(number: str, so_far: Sequence[Element], closer: str) -> bool:
     """'1. contact ...' after 'you should:', and '2.', '3.' after it: steps of a list, not clauses 1, 2, 3."""
     before = next((e for e in reversed(so_far) if e.kind not in (Kind.BLANK, Kind.BREAK)), None)
     if before is None or "." in number:
@@ -192,7 +219,7 @@ def _numbered_item(number: str, so_far: Sequence[Element]) -> bool:
     if number == "1":
         return before.kind is not Kind.HEADING and before.text.rstrip().endswith((":", ":-"))
     return (before.kind is Kind.LETTER and before.letter is not None and before.letter.isdigit()
-            and int(before.letter) + 1 == int(number) and (before.marker or "").endswith("."))
+            and int(before.letter) + 1 == int(number) and (before.marker or "").endswith(closer))
 
 
 def _heading_text(text: str) -> str:

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from knowledge.parsing.lines import Line, ends_sentence, starts_lowercase, word_count
+from knowledge.parsing.lines import LABELLED_NUMBER, Line, ends_sentence, starts_lowercase, word_count
 
 _PAGE_REF = r"\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?"
 DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
@@ -89,7 +89,7 @@ def set_aside_furniture(lines: Sequence[Line | None], *, extra_patterns: Iterabl
     for i, line in enumerate(kept):
         if line is not None and any(p.search(line.text) for p in patterns):
             drop_page_edge(i)
-        elif line is not None and any(p.search(line.text) for p in records):
+        elif line is not None and any(p.search(part) for p in records for part in _languages(line.text)):
             drop(i)
     _drop_table_of_contents(kept, drop)
     _drop_signature_block(kept, drop)
@@ -146,13 +146,20 @@ def _drop_table_of_contents(lines: list[Line | None], drop: Callable[[int], None
 def _drop_signature_block(lines: list[Line | None], drop: Callable[[int], None]) -> None:
     """From the first 'Signed:' to the end, when all that follows is short (names, roles, dates)."""
     for i, line in enumerate(lines):
-        if line is None or not _SIGNATURE_START.match(line.text) or word_count(line.text) > 8:
+        if (line is None or not any(_SIGNATURE_START.match(part) for part in _languages(line.text))
+                or word_count(line.text) > 8):
             continue
         rest = [x for x in lines[i:] if x is not None]
         if all(_is_signature_line(x.text) for x in rest):
             for j in range(i, len(lines)):
                 drop(j)
             return
+
+
+def _languages(text: str) -> tuple[str, ...]:
+    """A bilingual line ('Llofnod / Signed: ...'), read from its start and from its second language."""
+    welsh, slash, english = text.partition(" / ")
+    return (text, english) if slash and word_count(welsh) <= 6 else (text,)
 
 
 def _is_signature_line(text: str) -> bool:
@@ -175,7 +182,7 @@ def _starts_body(line: Line) -> bool:
     A numbered *title* ('1. Background') does not count: a line before it still names the document.
     """
     text = line.text.strip()
-    if re.fullmatch(r"\d{1,3}(\.\d{1,3})+\.?|\d{1,3}\.", text):
+    if re.fullmatch(r"\d{1,3}(\.\d{1,3})+\.?|\d{1,3}\.", text) or LABELLED_NUMBER.match(text):
         return True
     match = re.match(r"^\d{1,3}(\.\d{1,3})*\.?\s+(.*)$", text)
     return match is not None and not _is_short(line) and match.group(2).rstrip().endswith((".", ":", ";"))
@@ -246,6 +253,7 @@ def _may_be_running(line: Line) -> bool:
     """Short, not a sentence, not a numbered clause: what a running header or footer looks like."""
     text = line.text
     return word_count(text) <= _SHORT_WORDS and not ends_sentence(text) and not _CLAUSE_START.match(text) \
+        and not LABELLED_NUMBER.match(text) \
         and _alpha_words(line) >= 1
 
 

@@ -16,6 +16,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+LABELLED_NUMBER = re.compile(r"^(?:paragraph|paragraff|para\.?|clause|cymal)\s+(\d{1,3}(?:\.\d{1,3})*)\.?$",
+                             re.IGNORECASE)
+"""'Paragraph 3' on a line of its own (Welsh councils' 'Paragraff 3'): the clause number, printed with a word."""
 _HEADING_HASHES = re.compile(r"^(#{1,6})\s*")
 _BULLET_GLYPHS = "-*•·▪◦●■□‣⁃➢►\uf0b7\uf0a7\uf0d8\uf076\uf0fc"
 """Bullets as typed and as PDF extraction leaves them (``\uf0b7`` and friends are Symbol/Wingdings glyphs)."""
