@@ -595,3 +595,21 @@ def test_a_bilingual_adoption_record_and_signature_block_are_set_aside() -> None
                                           council="foreign")
     assert any(line.startswith("Llofnod / Signed:") for line in set_aside)
     assert find(clauses, "16").text == "This Protocol will be reviewed every two years, or sooner if the law changes."
+
+
+def test_underlined_headings_head_their_sections_and_nest() -> None:
+    """'Introduction' over '------------': a heading, not the first words of the paragraph under it."""
+    clauses = _foreign("harrowden_web.txt")
+    intro = find(clauses, "This protocol sets out how councillors")
+    assert intro.heading_path == ("Introduction",)
+    assert find(clauses, "Officers give professional advice").heading_path == ("Officers' advice",)
+    assert find(clauses, "If you are unhappy").heading_path == ("When things go wrong", "If you're a councillor")
+    assert not any(c.text.startswith(("Introduction ", "Principles ", "Media ")) for c in clauses)
+
+
+def test_a_rule_between_blank_lines_is_still_a_page_break() -> None:
+    text = ("Officers\n\nOfficers serve the whole council and give advice to all members,\n\n---\n\n"
+            "whatever their party, without fear or favour.\n")
+    clauses = parse(text)[0]
+    assert [c.text for c in clauses] == ["Officers serve the whole council and give advice to all members, "
+                                         "whatever their party, without fear or favour."]

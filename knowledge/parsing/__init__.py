@@ -9,7 +9,12 @@ from knowledge.errors import ProtocolFileError
 from knowledge.parsing.assemble import Assembler, hyphenated_words
 from knowledge.parsing.elements import Kind, classify
 from knowledge.parsing.furniture import set_aside_furniture
-from knowledge.parsing.lines import close_double_spacing, open_paragraph_lines, split_lines
+from knowledge.parsing.lines import (
+    close_double_spacing,
+    mark_underlined_headings,
+    open_paragraph_lines,
+    split_lines,
+)
 
 __all__ = ["parse_clauses", "parse_document"]
 
@@ -25,7 +30,7 @@ def parse_clauses(
     lines = split_lines(text)
     if all(line is None for line in lines):
         raise ProtocolFileError(source_name, "is empty")
-    lines = open_paragraph_lines(close_double_spacing(lines))
+    lines = open_paragraph_lines(mark_underlined_headings(close_double_spacing(lines)))
     furniture = set_aside_furniture(lines, extra_patterns=extra_furniture)
     has_markdown_headings = sum(1 for x in furniture.lines if x is not None and x.md_level) >= 2
     elements = classify(furniture.lines, plain_headings=not has_markdown_headings,

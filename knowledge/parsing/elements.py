@@ -290,7 +290,7 @@ def _split_run_on(element: Element, line: Line) -> list[Element]:
 def _heading_level(line: Line) -> int:
     if is_all_caps(line.text):
         return 1
-    return 2 if line.md_level != 1 else 1
+    return max(line.md_level, 2) if line.md_level != 1 else 1
 
 
 def _is_plain_heading(ctx: _Context, i: int) -> bool:

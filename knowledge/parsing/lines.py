@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 LABELLED_NUMBER = re.compile(r"^(?:paragraph|paragraff|para\.?|clause|cymal)\s+(\d{1,3}(?:\.\d{1,3})*)\.?$",
                              re.IGNORECASE)
@@ -25,6 +25,8 @@ _BULLET_GLYPHS = "-*•·▪◦●■□‣⁃➢►\uf0b7\uf0a7\uf0d8\uf076\uf0
 _BULLET = re.compile(rf"^(?:[{re.escape(_BULLET_GLYPHS)}]\s+|[{re.escape(_BULLET_GLYPHS)}]$)")
 _DASHED_PAGE_NUMBER = re.compile(r"^-\s*\d{1,4}\s*-$")
 """'- 2 -': a page number between dashes, not a bullet."""
+_UNDERLINE = re.compile(r"=={2,}|-{3,}")
+_UNDERLINED_MAX_WORDS = 12
 _FORM_FEED = "\f"
 _LINE_BOUNDARIES = "\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029"
 """What ``str.splitlines`` splits on: a form feed (a PDF page break) ends a line too."""
@@ -129,6 +131,23 @@ def _clean(body: str, offset: int, index: int, *, page_start: bool = False) -> L
         marked=marked,
         page_start=page_start,
     )
+
+
+def mark_underlined_headings(lines: list[Line | None]) -> list[Line | None]:
+    """Setext headings: a short line with '=====' or '-----' right under it is a heading (level 1 or 2).
+
+    The underline is markup, like a heading's hashes, and goes; a rule with a blank line above it (a page
+    break) is left for the furniture rules.
+    """
+    out = list(lines)
+    for i in range(1, len(out)):
+        rule, line = out[i], out[i - 1]
+        if (rule is None or line is None or not _UNDERLINE.fullmatch(rule.text) or line.bullet or line.md_level
+                or word_count(line.text) > _UNDERLINED_MAX_WORDS or ends_sentence(line.text.rstrip(":"))):
+            continue
+        out[i - 1] = replace(line, md_level=1 if rule.text.startswith("=") else 2)
+        out[i] = None
+    return out
 
 
 def close_double_spacing(lines: list[Line | None]) -> list[Line | None]:
