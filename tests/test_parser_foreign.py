@@ -141,6 +141,16 @@ for _file, _label in (("llanfair_community", "Paragraph 1"), ("llanfair_communit
         ("4", "Llanfair-yn-Neubwll Community Council, Protocol on Member/Officer Relations, 4"),
         "Protocol on Member / Officer Relations",
     ))
+CASES.append(Foreign(
+    "harrowden_web", "Harrowden District Council",
+    [],
+    ("Back to top", "](", "https://", "#top", "Share this page", "Was this page", "Yes No", "Accessibility",
+     "Skip to main", "Home >", "===", "---", "Last updated", "On this page"),
+    "This protocol sets out how councillors and officers of Harrowden District Council work together.",
+    ("If you want an officer",
+     'Harrowden District Council, Protocol on Member/Officer Relations, "Asking officers to do things", para 2'),
+    "Member and officer protocol",
+))
 IDS = [case.file for case in CASES]
 
 
@@ -613,3 +623,13 @@ def test_a_rule_between_blank_lines_is_still_a_page_break() -> None:
     clauses = parse(text)[0]
     assert [c.text for c in clauses] == ["Officers serve the whole council and give advice to all members, "
                                          "whatever their party, without fear or favour."]
+
+
+def test_a_saved_web_page_keeps_its_links_words_and_loses_its_chrome() -> None:
+    clauses = _foreign("harrowden_web.txt")
+    intro = find(clauses, "This protocol sets out")
+    assert "It forms part of our constitution (Part 5, section C) and should be read with the Members' Code" \
+        in intro.text
+    assert not any(c.text in ("Back to top", "Yes No") or c.text.startswith(("Share this", "(c) Harrowden"))
+                   for c in clauses)
+    assert [c.text for c in clauses if "(c)" in c.text] == []

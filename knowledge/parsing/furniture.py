@@ -32,7 +32,11 @@ DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
 """Running footers and page numbers: where one stood, the page turned (a sentence may run on across it)."""
 RECORD_PATTERNS: tuple[str, ...] = (
     # Web pages saved as text keep their navigation.
-    r"^(back to top|return to top|top of page|print this page)$",
+    r"^(back to top|return to top|top of page|print this page|skip to (main )?content)$",
+    r"^share (this|on)\b.{0,120}$",
+    r"^home\s*(>|›|»|/)\s*.{0,200}$",
+    # "(c) Harrowden District Council 2024 | Accessibility | Privacy": a name and a year, no sentence ("(c) act ...").
+    r"^(\(c\)|©|copyright)\s*([A-Z][\w&'’.-]*\s+){1,8}(©\s*)?(19|20)\d\d\b[^.;:]*$",
     r"^(was this (page|information|article) (helpful|useful)\??|(yes|no)(\s+(yes|no))?)$",
     # Adoption and review records: when the document was agreed, not what it says.
     r"^(date\s+)?(adopted|approved|agreed|ratified|re-?adopted)\b(?!.*\b(must|should|will|shall)\b).{0,100}"

@@ -48,6 +48,8 @@ SHORT_LINE = 0.6
 """A line under this share of the document's usual width was not wrapped: it ended by itself."""
 _BOLD_ONLY = re.compile(r"^\*\*(.+?)\*\*:?$")
 _BOLD_LABEL = re.compile(r"^\*\*([^*]+?)\*\*\s*\S")
+_MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))*\)")
+"""'[constitution](https://...)': a web page saved as markdown; the reader sees the link's words."""
 _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
 
 
@@ -73,7 +75,7 @@ class Line:
 
 
 def strip_emphasis(text: str) -> str:
-    return _EMPHASIS.sub("", text).strip()
+    return _EMPHASIS.sub("", _MARKDOWN_LINK.sub(r"\1", text)).strip()
 
 
 def split_lines(source: str) -> list[Line | None]:
