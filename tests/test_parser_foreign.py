@@ -151,6 +151,16 @@ CASES.append(Foreign(
      'Harrowden District Council, Protocol on Member/Officer Relations, "Asking officers to do things", para 2'),
     "Member and officer protocol",
 ))
+CASES.append(Foreign(
+    "snoring_parish_ocr", "Great Snoring Parish Council",
+    ["1.1", "1.2", "2.1", "2.2", "2.3", "3.1", "3.2", "4.1", "4.2", "4.3", "4.4", "5.1", "6.1", "6.2", "7.1",
+     "7.2", "7.3", "8.1"],
+    ("- 2 -", "2 -", "5 -", "Great Snoring Parish Council -", "CONTENTS", "....", "Adopted at", "Signed", "\no ",
+     "3.l"),
+    "No individual Councillor, and this includes the Chairman, may give an instruction to the Clerk.",
+    ("3.1", "Great Snoring Parish Council, Protocol on Member/Officer Relations, 3.1"),
+    "PROTOCOL FOR MEMBER / OFFICER RELATIONS",
+))
 IDS = [case.file for case in CASES]
 
 
@@ -633,3 +643,21 @@ def test_a_saved_web_page_keeps_its_links_words_and_loses_its_chrome() -> None:
     assert not any(c.text in ("Back to top", "Yes No") or c.text.startswith(("Share this", "(c) Harrowden"))
                    for c in clauses)
     assert [c.text for c in clauses if "(c)" in c.text] == []
+
+
+def test_a_lower_case_o_printed_as_a_bullet_is_no_word_of_the_item() -> None:
+    duties = find(_foreign("snoring_parish_ocr.txt"), "3.2")
+    assert duties.text.split("\n")[1:] == [
+        "giving advice on the law and procedure to the Council;",
+        "preparing, issuing and publishing agendas and minutes;",
+        "keeping the accounts and the Council's records;",
+        "acting on decisions of the Council.",
+    ]
+
+
+def test_an_ocr_l_in_a_clause_number_reads_as_1_and_nowhere_else() -> None:
+    clauses = _foreign("snoring_parish_ocr.txt")
+    clerk = find(clauses, "3.1")
+    assert clerk.heading_path == ("Role of the clerk",)
+    assert clerk.text.startswith("The Clerk is the Proper Officer of the Council")
+    assert "(see paragraph 7.l above" in find(clauses, "7.3").text  # quoted as printed

@@ -26,6 +26,8 @@ from knowledge.parsing.lines import (
 
 _NUMBERED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)(?:(\.?)\s+|(\.)(?=[A-Z“\"‘]))(\S.*)$")
 """'1.1 Text', '2. Title', and '3.Members should ...' with the space lost in conversion."""
+_OCR_NUMBER = re.compile(r"^\d{1,3}(?:\.(?:\d{1,2}l?|l\d?))+(?=\.?(?:\s|$))")
+"""'3.l The Clerk ...': OCR reads a 1 as an l; inside a clause number at a line's start it can only be a 1."""
 _NUMBER_ONLY = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}\.)$")
 _SUBSECTION = re.compile(r"^(\d{1,3})\.\d{1,3}")
 _LETTERED = re.compile(r"^(\(?([a-z])[.)]?)\s+(?=[A-Z“\"‘'])(.*)$")
@@ -154,7 +156,7 @@ def classify(lines: Sequence[Line | None], *, plain_headings: bool,
             if line is None:
                 out.append(BLANK)
                 continue
-        text = squash(line.text)
+        text = _mend_ocr_number(squash(line.text))
         if _NUMBER_ONLY.match(text):
             pending_number = (text.rstrip("."), line.offset, True)
             continue
@@ -220,6 +222,13 @@ def _numbered_item(number: str, so_far: Sequence[Element], closer: str) -> bool:
         return before.kind is not Kind.HEADING and before.text.rstrip().endswith((":", ":-"))
     return (before.kind is Kind.LETTER and before.letter is not None and before.letter.isdigit()
             and int(before.letter) + 1 == int(number) and (before.marker or "").endswith(closer))
+
+
+def _mend_ocr_number(text: str) -> str:
+    ocr = _OCR_NUMBER.match(text)
+    if ocr is None or "l" not in ocr.group():
+        return text
+    return ocr.group().replace("l", "1") + text[ocr.end() :]
 
 
 def _heading_text(text: str) -> str:

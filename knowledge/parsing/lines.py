@@ -27,6 +27,8 @@ _DASHED_PAGE_NUMBER = re.compile(r"^-\s*\d{1,4}\s*-$")
 """'- 2 -': a page number between dashes, not a bullet."""
 _UNDERLINE = re.compile(r"=={2,}|-{3,}")
 _UNDERLINED_MAX_WORDS = 12
+_LETTER_O_BULLET = re.compile(r"^o(?:\s+(?=[a-z“\"‘'])|\s{2,})")
+"""'o  giving advice ...': a lower-case o stands in for a hollow bullet (Word's second-level list, OCR)."""
 _FORM_FEED = "\f"
 _LINE_BOUNDARIES = "\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029"
 """What ``str.splitlines`` splits on: a form feed (a PDF page break) ends a line too."""
@@ -109,7 +111,7 @@ def _clean(body: str, offset: int, index: int, *, page_start: bool = False) -> L
         text = text[heading.end() :]
     bullet = False
     while not _DASHED_PAGE_NUMBER.match(text):
-        match = _BULLET.match(text)
+        match = _BULLET.match(text) or _LETTER_O_BULLET.match(text)
         if not match:
             break
         bullet = True
