@@ -37,7 +37,7 @@ import pytest
 from knowledge.citation import cite
 from knowledge.clauses import Clause, DocumentMeta
 from knowledge.parsing import parse_clauses
-from knowledge.parsing.assemble import join_wrapped
+from knowledge.parsing.joining import join_wrapped
 from knowledge.parsing.lines import Line, WrapMeasure, measure_wrap, split_lines
 
 FOREIGN = Path(__file__).parent / "data" / "foreign"

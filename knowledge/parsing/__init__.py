@@ -6,9 +6,10 @@ from collections.abc import Iterable
 
 from knowledge.clauses import Clause, DocumentMeta, ParsedDocument
 from knowledge.errors import ProtocolFileError
-from knowledge.parsing.assemble import Assembler, hyphenated_words
+from knowledge.parsing.assemble import Assembler
 from knowledge.parsing.elements import Kind, classify
 from knowledge.parsing.furniture import set_aside_furniture
+from knowledge.parsing.joining import hyphenated_words
 from knowledge.parsing.lines import (
     close_double_spacing,
     mark_underlined_headings,

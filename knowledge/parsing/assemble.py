@@ -12,6 +12,9 @@ Rules, in the order a reader applies them:
 - lettered paragraphs under a numbered section ('2. General Points', '(a) Both Members ...') are
   clauses of their own, numbered as people cite them: '2(a)';
 - everything else is a paragraph of its own, cited by its heading path and position.
+
+What the words themselves say (a sentence ended, a piece cut short, a hyphen the typesetter's) is
+``joining``; how a clause's id is made is ``ids``.
 """
 
 from __future__ import annotations
@@ -21,20 +24,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from knowledge.clauses import Clause
-from knowledge.parsing.elements import Element, Kind, is_first_marker, next_marker
+from knowledge.parsing.elements import Element, Kind
+from knowledge.parsing.ids import ClauseIds
+from knowledge.parsing.joining import cut_short, ends_item, ends_lead_in, join_wrapped
 from knowledge.parsing.lines import ends_sentence, is_all_caps, starts_lowercase, word_count
+from knowledge.parsing.numbers import is_first_marker, next_marker
 
 _SHORT_ITEM_WORDS = 12
-_OPEN_ENDINGS = frozenset({
-    "a", "an", "the", "of", "to", "and", "or", "nor", "with", "for", "in", "on", "by", "at", "from", "as", "than",
-    "that", "which", "who", "whom", "whose", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had",
-    "must", "should", "will", "shall", "may", "can", "could", "would", "not", "their", "his", "her", "its", "our",
-    "your", "any", "all", "each", "every", "this", "these", "those", "such",
-})
-"""Words no sentence or list item ends on: a line ending in one was cut short by the page turn."""
-_KEEP_HYPHEN_PREFIXES = frozenset({"co", "non", "self", "ex", "vice", "anti", "semi", "multi", "cross", "well"})
-_LINE_END_HYPHEN = re.compile(r"([A-Za-z]+)-$")
-_FIRST_WORD = re.compile(r"[A-Za-z]+")
 _DOTTED = re.compile(r"\d+(?:\.\d+)*")
 
 
@@ -46,45 +42,6 @@ def display_heading(text: str) -> str:
         return lowered[:1].upper() + lowered[1:]
     return text
 
-
-def ends_lead_in(text: str) -> bool:
-    text = text.rstrip()
-    return text.endswith((":", ":-")) or (text.endswith(";") and word_count(text) <= 8)
-
-
-def ends_item(text: str) -> bool:
-    """A list item is over at a sentence end, or at '; and' / '; or' before the last item."""
-    return ends_sentence(text) or text.rstrip().endswith(("; and", "; or"))
-
-
-def cut_short(text: str) -> bool:
-    """The text stops where no sentence can: on a comma or a word like 'the', 'with', 'must'."""
-    text = text.rstrip()
-    if text.endswith((",", "-", "–")):
-        return True
-    words = text.split()
-    return bool(words) and words[-1].casefold() in _OPEN_ENDINGS
-
-
-def join_wrapped(left: str, right: str, hyphenated: frozenset[str] = frozenset()) -> str:
-    """Two pieces of one sentence; a word split by a hyphen at the line end is put back together.
-
-    The hyphen stays where the document prints the whole word with it elsewhere, or the first part is a
-    prefix English keeps hyphenated ('co-operate'): otherwise it was the typesetter's.
-    """
-    end = _LINE_END_HYPHEN.search(left)
-    first = _FIRST_WORD.match(right)
-    if end is None or first is None or not right[:1].islower():
-        return f"{left} {right}"
-    stem = end.group(1)
-    if stem.casefold() in _KEEP_HYPHEN_PREFIXES or f"{stem}-{first.group()}".casefold() in hyphenated:
-        return f"{left}{right}"
-    return f"{left[:-1]}{right}"
-
-
-def hyphenated_words(text: str) -> frozenset[str]:
-    """Words the document prints with a hyphen inside a line: the hyphens it means."""
-    return frozenset(w.casefold() for w in re.findall(r"(?<![\w-])[A-Za-z]+-[A-Za-z]+(?![\w-])", text))
 
 
 @dataclass
@@ -161,8 +118,7 @@ class Assembler:
         self.built: list[_Builder] = []
         self._sections = 0
         """Headings seen so far: builders between the same two headings share this count."""
-        self._ids: dict[str, int] = {}
-        self._paras: dict[tuple[str, ...], int] = {}
+        self._ids = ClauseIds(council)
         self._page_turned = False
         """A page break stands between the previous element and this one."""
 
@@ -305,12 +261,9 @@ class Assembler:
     def _clause_of(self, current: _Builder) -> Clause:
         para: int | None = None
         if current.number:
-            clause_id = self._unique(f"{self.council}:{current.number}")
+            clause_id = self._ids.numbered(current.number)
         else:
-            para = self._paras.get(current.heading_path, 0) + 1
-            self._paras[current.heading_path] = para
-            slug = "/".join(_slug(h) for h in current.heading_path) or "top"
-            clause_id = self._unique(f"{self.council}:{slug}:p{para}")
+            clause_id, para = self._ids.paragraph(current.heading_path)
         return Clause(
             clause_id=clause_id,
             council=self.council,
@@ -321,11 +274,6 @@ class Assembler:
             para=para,
             title=display_heading(current.title) if current.title else None,
         )
-
-    def _unique(self, clause_id: str) -> str:
-        seen = self._ids.get(clause_id, 0) + 1
-        self._ids[clause_id] = seen
-        return clause_id if seen == 1 else f"{clause_id}~{seen}"
 
 
 def _join_continuations(built: list[_Builder]) -> None:
@@ -356,7 +304,3 @@ def _next_in_run(number: str, following: str | None) -> bool:
     head, _, last = number.rpartition(".")
     next_head, _, next_last = following.rpartition(".")
     return head == next_head and int(next_last) in (int(last), int(last) + 1)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48]
