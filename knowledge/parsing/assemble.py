@@ -28,7 +28,7 @@ from knowledge.parsing.elements import Element, Kind
 from knowledge.parsing.ids import ClauseIds
 from knowledge.parsing.joining import cut_short, ends_item, ends_lead_in, join_wrapped
 from knowledge.parsing.lines import ends_sentence, is_all_caps, starts_lowercase, word_count
-from knowledge.parsing.numbers import is_first_marker, next_marker
+from knowledge.parsing.numbering import is_first_marker, next_marker
 
 _SHORT_ITEM_WORDS = 12
 _DOTTED = re.compile(r"\d+(?:\.\d+)*")

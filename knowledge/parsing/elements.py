@@ -30,7 +30,7 @@ from knowledge.parsing.lines import (
     starts_lowercase,
     word_count,
 )
-from knowledge.parsing.numbers import (
+from knowledge.parsing.numbering import (
     CLOSE_NUMBERED,
     ITEM_START,
     LETTERED,

@@ -20,7 +20,7 @@ from knowledge.parsing.lines import (
     usual_width,
     word_count,
 )
-from knowledge.parsing.numbers import LETTERED, NUMBER_ONLY, NUMBERED, SECTION_TITLE, SUBSECTION, squash
+from knowledge.parsing.numbering import LETTERED, NUMBER_ONLY, NUMBERED, SECTION_TITLE, SUBSECTION, squash
 
 _SENTENCE_END = re.compile(r"[.?!][”’\"')]*$")
 _TITLE_MAX_WORDS = 9
