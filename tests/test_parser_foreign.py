@@ -661,3 +661,47 @@ def test_an_ocr_l_in_a_clause_number_reads_as_1_and_nowhere_else() -> None:
     assert clerk.heading_path == ("Role of the clerk",)
     assert clerk.text.startswith("The Clerk is the Proper Officer of the Council")
     assert "(see paragraph 7.l above" in find(clauses, "7.3").text  # quoted as printed
+
+
+_PROHIBITIONS = """Protocol
+
+Conduct
+
+Members and Officers must treat each other with respect.
+
+Members should not:
+
+({a})   give instructions to any Officer, other than through the
+      Chief Executive;
+
+({b})   ask an Officer to undertake work of a party political nature;
+      or
+
+({c})   raise matters relating to an Officer in public.
+
+Complaints
+
+Complaints go to the Chief Executive.
+"""
+
+
+@pytest.mark.parametrize("markers", [("a", "b", "c"), ("i", "ii", "iii")])
+def test_blank_lines_between_items_do_not_part_them_from_their_lead_in(markers: tuple[str, ...]) -> None:
+    a, b, c = markers
+    clauses = parse(_PROHIBITIONS.format(a=a, b=b, c=c))[0]
+    rule = find(clauses, "Members should not:")
+    assert rule.heading_path == ("Conduct",)
+    assert rule.text.split("\n") == [
+        "Members should not:",
+        f"({a}) give instructions to any Officer, other than through the Chief Executive;",
+        f"({b}) ask an Officer to undertake work of a party political nature; or",
+        f"({c}) raise matters relating to an Officer in public.",
+    ]
+    assert [cl.text[:10] for cl in clauses] == ["Members an", "Members sh", "Complaints"]
+
+
+def test_numbered_steps_after_a_lead_in_stay_its_items_across_blank_lines() -> None:
+    text = "Officers\n\nOfficers should:\n\n1.   give advice;\n\n2.   keep records; and\n\n3.   report to the Clerk.\n"
+    clauses = parse(text)[0]
+    assert [cl.text for cl in clauses] == [
+        "Officers should:\n1. give advice;\n2. keep records; and\n3. report to the Clerk."]

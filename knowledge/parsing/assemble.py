@@ -28,9 +28,11 @@ from knowledge.parsing.elements import Element, Kind
 from knowledge.parsing.ids import ClauseIds
 from knowledge.parsing.joining import cut_short, ends_item, ends_lead_in, join_wrapped
 from knowledge.parsing.lines import ends_sentence, is_all_caps, starts_lowercase, word_count
-from knowledge.parsing.numbering import is_first_marker, next_marker
+from knowledge.parsing.numbering import follows_marker, is_first_marker, next_marker
 
 _SHORT_ITEM_WORDS = 12
+_CONNECTIVES = frozenset({"or", "and", "and/or"})
+"""'or' on a line of its own after an item's ';' ends that item; it starts no item of its own."""
 _DOTTED = re.compile(r"\d+(?:\.\d+)*")
 
 
@@ -89,9 +91,7 @@ class _Builder:
             self.last_letter = letter
 
     def accepts_letter(self, letter: str) -> bool:
-        if self.last_letter is None:
-            return is_first_marker(letter)
-        return letter == next_marker(self.last_letter)
+        return follows_marker(letter, self.last_letter)
 
     def follows_clause_letter(self, letter: str) -> bool:
         return self.clause_letter is not None and letter == next_marker(self.clause_letter)
@@ -213,7 +213,7 @@ class Assembler:
         continues = not ends_sentence(current.last_piece) and (
             starts_lowercase(text) or (self._page_turned and self._cut_by_page_turn(current)))
         if not blank:
-            if current.is_list and (
+            if current.is_list and text.strip() not in _CONNECTIVES and (
                 (current.items and ends_item(current.items[-1]))
                 or (not current.items and ends_lead_in(current.last_piece))
             ):

@@ -31,6 +31,7 @@ from knowledge.parsing.lines import (
     word_count,
 )
 from knowledge.parsing.numbering import (
+    BRACKETED_ITEM,
     CLOSE_NUMBERED,
     ITEM_START,
     LETTERED,
@@ -127,6 +128,11 @@ def classify(lines: Sequence[Line | None], *, plain_headings: bool,
         if lettered:
             out.append(Element(Kind.LETTER, lettered.group(3), line.offset, letter=lettered.group(2),
                                marker=lettered.group(1)))
+            continue
+        item = BRACKETED_ITEM.match(text)
+        if item:
+            out.append(Element(Kind.LETTER, item.group(4), line.offset, letter=item.group(2) or item.group(3),
+                               marker=item.group(1)))
             continue
         if line.md_level or line.bold_only:
             out.append(Element(Kind.HEADING, text.rstrip(":").strip(), line.offset, level=heading_level(line)))

@@ -20,7 +20,7 @@ from knowledge.parsing.lines import (
     usual_width,
     word_count,
 )
-from knowledge.parsing.numbering import LETTERED, NUMBER_ONLY, NUMBERED, SECTION_TITLE, SUBSECTION, squash
+from knowledge.parsing.numbering import ITEM_START, LETTERED, NUMBER_ONLY, NUMBERED, SECTION_TITLE, SUBSECTION, squash
 
 _SENTENCE_END = re.compile(r"[.?!][”’\"')]*$")
 _TITLE_MAX_WORDS = 9
@@ -104,8 +104,8 @@ def is_plain_heading(ctx: Context, i: int) -> bool:
     nxt = ctx.next_present(i)
     if nxt is None:
         return False
-    if line.text.endswith((":", ":-")) and nxt.bullet:
-        return False
+    if line.text.endswith((":", ":-")) and (nxt.bullet or ITEM_START.match(squash(nxt.text))):
+        return False  # a lead-in: its list follows, even after a blank line
     return not starts_lowercase(nxt.text)
 
 

@@ -18,6 +18,9 @@ _OCR_NUMBER = re.compile(r"^\d{1,3}(?:\.(?:\d{1,2}l?|l\d?))+(?=\.?(?:\s|$))")
 NUMBER_ONLY = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}\.)$")
 SUBSECTION = re.compile(r"^(\d{1,3})\.\d{1,3}")
 LETTERED = re.compile(r"^(\(?([a-z])[.)]?)\s+(?=[A-Z“\"‘'])(.*)$")
+BRACKETED_ITEM = re.compile(r"^(\(([a-z]|[ivx]{1,4})\)|([a-z]|[ivx]{1,4})\))\s+(?=[a-z])(.*)$")
+"""'(a) give instructions ...', 'ii) ask ...': a bracketed marker before a lower-case word can only be a list item."""
+_ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
 CLOSE_NUMBERED = re.compile(r"^((\d{1,2})\))\s+(\S.*)$")
 """'4) The role of the Clerk is:': a paragraph numbered with a closing bracket."""
 PAREN_NUMBERED = re.compile(r"^(\((\d{1,2})\))\s*(?=[A-Z“\"‘'])(.*)$")
@@ -27,8 +30,19 @@ SECTION_TITLE = re.compile(r"^(\d{1,2})\s+(\S.*)$")
 
 
 def next_marker(marker: str) -> str:
-    """The marker after this one: 'b' after 'a', '3' after '2'."""
-    return str(int(marker) + 1) if marker.isdigit() else chr(ord(marker) + 1)
+    """The marker after this one: 'b' after 'a', '3' after '2', 'iii' after 'ii'."""
+    if marker.isdigit():
+        return str(int(marker) + 1)
+    if len(marker) > 1:
+        return _ROMAN[_ROMAN.index(marker) + 1] if marker in _ROMAN[:-1] else ""
+    return chr(ord(marker) + 1)
+
+
+def follows_marker(marker: str, previous: str | None) -> bool:
+    """Does this marker carry a list on: 'b' after 'a', '3' after '2', 'ii' after 'i' ('i' may also follow 'h')."""
+    if previous is None:
+        return is_first_marker(marker) or marker == "i"
+    return marker == next_marker(previous) or (previous == "i" and marker == "ii")
 
 
 def is_first_marker(marker: str) -> bool:
