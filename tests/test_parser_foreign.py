@@ -705,3 +705,16 @@ def test_numbered_steps_after_a_lead_in_stay_its_items_across_blank_lines() -> N
     clauses = parse(text)[0]
     assert [cl.text for cl in clauses] == [
         "Officers should:\n1. give advice;\n2. keep records; and\n3. report to the Clerk."]
+
+
+def test_a_step_after_a_nested_list_stays_in_its_clause() -> None:
+    text = ("## 2. Roles\n\n### 2.2 The role of the Clerk\n\nThe Clerk is responsible\nfor:\n\n"
+            "1.  advising the Council;\n\n2.  managing the staff, including:\n\n"
+            "    a.  allocating work;\n\n    b.  dealing with staff welfare in the first\n        instance;\n\n"
+            "3.  carrying out the decisions of the Council.\n\n## 3. Staff\n\nStaff are employed by the Council.\n")
+    clauses = parse(text)[0]
+    duties = find(clauses, "The Clerk is responsible for:")
+    assert duties.text.split("\n")[1:] == [
+        "1. advising the Council;", "2. managing the staff, including:", "a. allocating work;",
+        "b. dealing with staff welfare in the first instance;", "3. carrying out the decisions of the Council."]
+    assert len(clauses) == 2

@@ -28,7 +28,7 @@ from knowledge.parsing.elements import Element, Kind
 from knowledge.parsing.ids import ClauseIds
 from knowledge.parsing.joining import cut_short, ends_item, ends_lead_in, join_wrapped
 from knowledge.parsing.lines import ends_sentence, is_all_caps, starts_lowercase, word_count
-from knowledge.parsing.numbering import follows_marker, is_first_marker, next_marker
+from knowledge.parsing.numbering import ITEM_START, follows_marker, is_first_marker, next_marker
 
 _SHORT_ITEM_WORDS = 12
 _CONNECTIVES = frozenset({"or", "and", "and/or"})
@@ -60,6 +60,9 @@ class _Builder:
     last_letter: str | None = None
     clause_letter: str | None = None
     """For a lettered clause ('2(c)', '1(3)'), its letter or number: the next one opens the next clause."""
+    nested: bool = False
+    """A list inside an item ('2. managing the staff, including:' then 'a.', 'b.') is open: its items are this
+    clause's too, and the outer list carries on after it ('3.')."""
     hyphenated: frozenset[str] = frozenset()
     section: int = 0
     """Which stretch between headings it was printed in: a paragraph continues a clause only within one."""
@@ -89,6 +92,15 @@ class _Builder:
         self.item_labels.append(label)
         if letter:
             self.last_letter = letter
+
+    @property
+    def takes_nested(self) -> bool:
+        return bool(self.items) and (self.nested or ends_lead_in(self.items[-1]))
+
+    def add_nested(self, text: str) -> None:
+        self.items.append(text)
+        self.item_labels.append(None)
+        self.nested = True
 
     def accepts_letter(self, letter: str) -> bool:
         return follows_marker(letter, self.last_letter)
@@ -181,6 +193,10 @@ class Assembler:
                 return
         elif current is not None and current.accepts_letter(letter):
             current.add_item(element.text, letter=letter, marker=element.marker)
+            current.nested = False
+            return
+        elif current is not None and current.takes_nested:
+            current.add_nested(f"{element.marker or letter} {element.text}")
             return
         elif current is None and section is not None and is_first_marker(letter):
             self._lettered_clause(section, element)
@@ -209,6 +225,9 @@ class Assembler:
         text = element.text
         if current is None:
             self._start_paragraph(element)
+            return
+        if current.takes_nested and ITEM_START.match(text):
+            current.add_nested(text)
             return
         continues = not ends_sentence(current.last_piece) and (
             starts_lowercase(text) or (self._page_turned and self._cut_by_page_turn(current)))

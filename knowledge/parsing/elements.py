@@ -153,14 +153,24 @@ def _starts_afresh(text: str) -> bool:
 
 
 def _numbered_item(number: str, so_far: Sequence[Element], closer: str) -> bool:
-    """'1. contact ...' after 'you should:', and '2.', '3.' after it: steps of a list, not clauses 1, 2, 3."""
+    """'1. contact ...' after 'you should:', and '2.', '3.' after it: steps of a list, not clauses 1, 2, 3.
+
+    A step may follow a nested list ('2. managing the staff, including:', 'a.', 'b.', then '3.').
+    """
     before = next((e for e in reversed(so_far) if e.kind not in (Kind.BLANK, Kind.BREAK)), None)
     if before is None or "." in number:
         return False
     if number == "1":
         return before.kind is not Kind.HEADING and before.text.rstrip().endswith((":", ":-"))
-    return (before.kind is Kind.LETTER and before.letter is not None and before.letter.isdigit()
-            and int(before.letter) + 1 == int(number) and (before.marker or "").endswith(closer))
+    for earlier in reversed(so_far):  # back past a nested list ('a.', 'b.') and wrapped lines to the last step
+        if earlier.kind in (Kind.BLANK, Kind.BREAK) or (
+                earlier.kind is Kind.TEXT and (starts_lowercase(earlier.text) or ITEM_START.match(earlier.text))):
+            continue
+        if earlier.kind is not Kind.LETTER or earlier.letter is None:
+            return False
+        if earlier.letter.isdigit():
+            return int(earlier.letter) + 1 == int(number) and (earlier.marker or "").endswith(closer)
+    return False
 
 
 def _numbered(number: str, text: str, offset: int, line: Line, has_period: bool, *, ctx: Context,
