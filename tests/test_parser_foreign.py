@@ -18,7 +18,10 @@ The fixtures in ``tests/data/foreign/`` are written in the formats councils publ
 - ``fenbury_parish``: a parish protocol as layout-keeping PDF text: no blank line between paragraphs, each
   paragraph's first line indented, no numbers, a proportional font (full lines 74-86 characters), paragraphs
   whose last line runs to the margin, a sentence ending at the line end inside a paragraph ("... by the Clerk
-  alone." / "The Chair ..."), a centred title block and footer, a sentence running on over a page turn.
+  alone." / "The Chair ..."), a centred title block and footer, a sentence running on over a page turn;
+- ``northshire_county``: a county constitution's Part 5B: clauses numbered B1.1 ... and one 5B.4, section titles
+  "B3   Roles ...", a running header at each page top, footnotes under a "______" rule, a prohibition list
+  whose items (a)-(c) are parted by blank lines.
 """
 
 from __future__ import annotations
@@ -160,6 +163,18 @@ CASES.append(Foreign(
     "No individual Councillor, and this includes the Chairman, may give an instruction to the Clerk.",
     ("3.1", "Great Snoring Parish Council, Protocol on Member/Officer Relations, 3.1"),
     "PROTOCOL FOR MEMBER / OFFICER RELATIONS",
+))
+CASES.append(Foreign(
+    "northshire_county", "Northshire County Council",
+    [f"B{s}.{n}" for s, last in ((1, 3), (2, 1), (3, 3)) for n in range(1, last + 1)]
+    + ["5B.4", "B4.1", "B4.2", "B4.3", "B5.1", "B5.2", "B6.1", "B6.2", "B7.1", "B7.2", "B7.3", "B7.4", "B8.1"],
+    ("Page 1", "Part 5B –", "Northshire County Council Constitution", "___", "See Part 5A of this",
+     "Section 5 of the Local Government and Housing Act 1989.\n", "regard to the Protocol on Member Comm",
+     "paragraph 14"),
+    "Officers will not provide the press with information about Members except through the Communications "
+    "Team, and with the approval of the relevant Chief Officer.",
+    ("B7.2", "Northshire County Council, Protocol on Member/Officer Relations, B7.2"),
+    "Section 5B – Protocol on Member/Officer Relations",
 ))
 IDS = [case.file for case in CASES]
 
@@ -718,3 +733,15 @@ def test_a_step_after_a_nested_list_stays_in_its_clause() -> None:
         "1. advising the Council;", "2. managing the staff, including:", "a. allocating work;",
         "b. dealing with staff welfare in the first instance;", "3. carrying out the decisions of the Council."]
     assert len(clauses) == 2
+
+
+def test_letter_prefixed_numbers_sections_and_a_prohibition_kept_whole() -> None:
+    clauses, _, set_aside = parse(source(CASES[IDS.index("northshire_county")]))
+    rule = find(clauses, "5B.4")
+    assert rule.heading_path == ("Roles of Members and Officers",)
+    assert rule.text.startswith("Members should not:\n(a) give instructions")
+    assert "(b) ask an Officer to undertake work of a party political nature; or" in rule.text
+    assert find(clauses, "B3.1").heading_path == ("Roles of Members and Officers",)
+    assert find(clauses, "B6.1").heading_path == ("The Press and Publicity",)
+    assert "1 See Part 5A of this Constitution." in set_aside
+    assert not any(c.text.startswith(("1 See", "2 Members", "3 See", "Northshire")) for c in clauses)

@@ -19,7 +19,6 @@ What the words themselves say (a sentence ended, a piece cut short, a hyphen the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,12 +27,11 @@ from knowledge.parsing.elements import Element, Kind
 from knowledge.parsing.ids import ClauseIds
 from knowledge.parsing.joining import cut_short, ends_item, ends_lead_in, join_wrapped
 from knowledge.parsing.lines import ends_sentence, is_all_caps, starts_lowercase, word_count
-from knowledge.parsing.numbering import ITEM_START, follows_marker, is_first_marker, next_marker
+from knowledge.parsing.numbering import DOTTED, ITEM_START, follows_marker, is_first_marker, next_marker
 
 _SHORT_ITEM_WORDS = 12
 _CONNECTIVES = frozenset({"or", "and", "and/or"})
 """'or' on a line of its own after an item's ';' ends that item; it starts no item of its own."""
-_DOTTED = re.compile(r"\d+(?:\.\d+)*")
 
 
 def display_heading(text: str) -> str:
@@ -318,7 +316,7 @@ def _join_continuations(built: list[_Builder]) -> None:
 
 def _next_in_run(number: str, following: str | None) -> bool:
     """'1.2' after '1.1' (or a repeated '1.1'): the same list of numbers carrying on."""
-    if following is None or not _DOTTED.fullmatch(number) or not _DOTTED.fullmatch(following):
+    if following is None or not DOTTED.fullmatch(number) or not DOTTED.fullmatch(following):
         return False
     head, _, last = number.rpartition(".")
     next_head, _, next_last = following.rpartition(".")

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from knowledge.parsing.footnotes import drop_footnotes, page_start
 from knowledge.parsing.lines import LABELLED_NUMBER, Line, ends_sentence, starts_lowercase, word_count
 
 _PAGE_REF = r"\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?"
@@ -95,6 +96,7 @@ def set_aside_furniture(lines: Sequence[Line | None], *, extra_patterns: Iterabl
             drop_page_edge(i)
         elif line is not None and any(p.search(part) for p in records for part in _languages(line.text)):
             drop(i)
+    drop_footnotes(lines, kept, page_edges, drop)
     _drop_table_of_contents(kept, drop)
     _drop_signature_block(kept, drop)
     title_indices = _title_block(kept, page_edges)
@@ -229,6 +231,9 @@ def _drop_running_headers(lines: list[Line | None], title_indices: list[int], pa
                           drop: Callable[[int], None]) -> None:
     """Later copies of the title lines, and short lines printed on three or more pages.
 
+    A page's first line that starts with a title line ('<council> Constitution   Part 5B'), or that tops two or
+    more pages word for word, is a running header too.
+
     A line repeated word for word might still be a heading used in several sections, so its first copy
     is kept unless it stands at a page edge (beside a page number, a form feed or the end of the text).
     A line repeated with only its numbers changing ('Part 5.3 - 1', 'Part 5.3 - 2') is page numbering
@@ -248,9 +253,28 @@ def _drop_running_headers(lines: list[Line | None], title_indices: list[int], pa
         for n, i in enumerate(copies):
             if first_too or n > 0:
                 drop(i)
+    page_tops = [i for i, line in enumerate(lines) if line is not None and _tops_page(lines, i, page_edges)
+                 and i not in title_indices and not line.bullet and _may_be_running(line)]
+    tops: dict[str, int] = defaultdict(int)
+    for i in page_tops:
+        tops[_norm(lines[i].text)] += 1  # type: ignore[union-attr]
+    for i in page_tops:
+        text = _norm(lines[i].text)  # type: ignore[union-attr]
+        if tops[text] > 1 or any(text.startswith(f"{title} ") for title in titles):
+            drop(i)  # 'Northshire County Council Constitution   Part 5B' heading each page after the first
     for i, line in enumerate(lines):
         if line is not None and i not in title_indices and not line.bullet and _norm(line.text) in titles:
             drop(i)
+
+
+def _tops_page(lines: Sequence[Line | None], i: int, page_edges: set[int]) -> bool:
+    """The first line of a page: after a form feed, or the first line printed after a page footer."""
+    if page_start(lines[i]):
+        return True
+    j = i - 1
+    while j >= 0 and lines[j] is None and j not in page_edges:
+        j -= 1
+    return j >= 0 and j in page_edges
 
 
 def _may_be_running(line: Line) -> bool:

@@ -76,6 +76,9 @@ class Line:
     """The first line after a form feed: PDF text extraction marks each new page so."""
 
 
+_UNDERSCORE_RULE = re.compile(r"_{3,}")
+
+
 def strip_emphasis(text: str) -> str:
     return _EMPHASIS.sub("", _MARKDOWN_LINK.sub(r"\1", text)).strip()
 
@@ -121,6 +124,8 @@ def _clean(body: str, offset: int, index: int, *, page_start: bool = False) -> L
     bold_label = strip_emphasis(label_match.group(1)) if label_match else None
     marked = text
     text = strip_emphasis(text)
+    if _UNDERSCORE_RULE.fullmatch(marked):
+        text = marked  # a rule drawn with underscores (above footnotes) is no emphasis: the furniture rules read it
     if not text:
         return None
     return Line(

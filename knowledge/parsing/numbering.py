@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import re
 
-NUMBERED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})*)(?:(\.?)\s+|(\.)(?=[A-Z“\"‘]))(\S.*)$")
-"""'1.1 Text', '2. Title', and '3.Members should ...' with the space lost in conversion."""
+_FIRST = r"(?:[A-Z]{1,2}\d{1,3}|\d{1,3}[A-Z]?)"
+"""The first part of a clause number: '3', and as constitutions print them, 'B3' (section B3) or '5B' (part 5B)."""
+NUMBERED = re.compile(rf"^({_FIRST}(?:\.\d{{1,3}})*)(?:(\.?)\s+|(\.)(?=[A-Z“\"‘]))(\S.*)$")
+"""'1.1 Text', '2. Title', 'B1.1 Text', '5B.4 Text', and '3.Members should ...' with the space lost in conversion."""
 _OCR_NUMBER = re.compile(r"^\d{1,3}(?:\.(?:\d{1,2}l?|l\d?))+(?=\.?(?:\s|$))")
 """'3.l The Clerk ...': OCR reads a 1 as an l; inside a clause number at a line's start it can only be a 1."""
 NUMBER_ONLY = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}\.)$")
-SUBSECTION = re.compile(r"^(\d{1,3})\.\d{1,3}")
+SUBSECTION = re.compile(rf"^({_FIRST})\.\d{{1,3}}")
+DOTTED = re.compile(rf"{_FIRST}(?:\.\d+)*")
 LETTERED = re.compile(r"^(\(?([a-z])[.)]?)\s+(?=[A-Z“\"‘'])(.*)$")
 BRACKETED_ITEM = re.compile(r"^(\(([a-z]|[ivx]{1,4})\)|([a-z]|[ivx]{1,4})\))\s+(?=[a-z])(.*)$")
 """'(a) give instructions ...', 'ii) ask ...': a bracketed marker before a lower-case word can only be a list item."""
