@@ -21,7 +21,9 @@ The fixtures in ``tests/data/foreign/`` are written in the formats councils publ
   alone." / "The Chair ..."), a centred title block and footer, a sentence running on over a page turn;
 - ``northshire_county``: a county constitution's Part 5B: clauses numbered B1.1 ... and one 5B.4, section titles
   "B3   Roles ...", a running header at each page top, footnotes under a "______" rule, a prohibition list
-  whose items (a)-(c) are parted by blank lines.
+  whose items (a)-(c) are parted by blank lines;
+- ``little_harwell_parish``: a parish protocol in capitals sections lettered "A.   PURPOSE AND SCOPE" to "G.", each
+  with hanging-indented paragraphs "i.", "ii.", "iv." (cited B(ii), as lettered paragraphs are cited 2(d)).
 """
 
 from __future__ import annotations
@@ -175,6 +177,15 @@ CASES.append(Foreign(
     "Team, and with the approval of the relevant Chief Officer.",
     ("B7.2", "Northshire County Council, Protocol on Member/Officer Relations, B7.2"),
     "Section 5B – Protocol on Member/Officer Relations",
+))
+CASES.append(Foreign(
+    "little_harwell_parish", "Little Harwell Parish Council",
+    [f"{section}({n})" for section, last in zip("ABCDEFG", (3, 3, 3, 2, 2, 2, 4), strict=True)
+     for n in ("i", "ii", "iii", "iv")[:last]],
+    ("LITTLE HARWELL PARISH COUNCIL", "PROTOCOL FOR COUNCILLOR", "B. THE ROLE", "PURPOSE AND SCOPE", "\ni. "),
+    "The Clerk is the Proper Officer of the Council and is employed by the Council as a whole.",
+    ("B(ii)", "Little Harwell Parish Council, Protocol on Member/Officer Relations, B(ii)"),
+    "PROTOCOL FOR COUNCILLOR AND CLERK RELATIONS",
 ))
 IDS = [case.file for case in CASES]
 
@@ -745,3 +756,14 @@ def test_letter_prefixed_numbers_sections_and_a_prohibition_kept_whole() -> None
     assert find(clauses, "B6.1").heading_path == ("The Press and Publicity",)
     assert "1 See Part 5A of this Constitution." in set_aside
     assert not any(c.text.startswith(("1 See", "2 Members", "3 See", "Northshire")) for c in clauses)
+
+
+def test_lettered_sections_and_roman_paragraphs() -> None:
+    clauses, titles, _ = parse(source(CASES[IDS.index("little_harwell_parish")]))
+    assert titles == ("LITTLE HARWELL PARISH COUNCIL", "PROTOCOL FOR COUNCILLOR AND CLERK RELATIONS")
+    duties = find(clauses, "B(ii)")
+    assert duties.heading_path == ("The role of the clerk",)
+    assert duties.text.split("\n")[0] == "The Clerk will:"
+    assert duties.text.split("\n")[-1] == "(d) keep the Council's records and accounts."
+    assert find(clauses, "G(iv)").heading_path == ("Concerns and complaints",)
+    assert find(clauses, "A(i)").text.startswith("This protocol describes how councillors")

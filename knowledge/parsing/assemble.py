@@ -27,7 +27,7 @@ from knowledge.parsing.elements import Element, Kind
 from knowledge.parsing.ids import ClauseIds
 from knowledge.parsing.joining import cut_short, ends_item, ends_lead_in, join_wrapped
 from knowledge.parsing.lines import ends_sentence, is_all_caps, starts_lowercase, word_count
-from knowledge.parsing.numbering import DOTTED, ITEM_START, follows_marker, is_first_marker, next_marker
+from knowledge.parsing.numbering import DOTTED, ITEM_START, follows_marker, is_first_marker
 
 _SHORT_ITEM_WORDS = 12
 _CONNECTIVES = frozenset({"or", "and", "and/or"})
@@ -104,7 +104,7 @@ class _Builder:
         return follows_marker(letter, self.last_letter)
 
     def follows_clause_letter(self, letter: str) -> bool:
-        return self.clause_letter is not None and letter == next_marker(self.clause_letter)
+        return self.clause_letter is not None and follows_marker(letter, self.clause_letter)
 
     @property
     def empty(self) -> bool:
@@ -189,6 +189,9 @@ class Assembler:
             if section is not None and current.follows_clause_letter(letter):
                 self._lettered_clause(section, element)
                 return
+            if current.items and current.accepts_letter(letter):
+                current.add_item(element.text, letter=letter, marker=element.marker)
+                return
         elif current is not None and current.accepts_letter(letter):
             current.add_item(element.text, letter=letter, marker=element.marker)
             current.nested = False
@@ -196,7 +199,7 @@ class Assembler:
         elif current is not None and current.takes_nested:
             current.add_nested(f"{element.marker or letter} {element.text}")
             return
-        elif current is None and section is not None and is_first_marker(letter):
+        elif current is None and section is not None and (is_first_marker(letter) or letter == "i"):
             self._lettered_clause(section, element)
             return
         self._text(Element(Kind.TEXT, f"{element.marker or letter} {element.text}", element.offset), blank)

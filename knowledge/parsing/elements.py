@@ -34,6 +34,7 @@ from knowledge.parsing.numbering import (
     BRACKETED_ITEM,
     CLOSE_NUMBERED,
     ITEM_START,
+    LETTER_SECTION,
     LETTERED,
     NUMBER_ONLY,
     NUMBERED,
@@ -124,6 +125,11 @@ def classify(lines: Sequence[Line | None], *, plain_headings: bool,
             if number in ctx.sections and is_title_like(body):
                 out.append(Element(Kind.HEADING, heading_text(body), line.offset, level=1, number=number))
                 continue
+        section = LETTER_SECTION.match(text)
+        if section and section.group(1) in ctx.letter_sections and is_title_like(section.group(2)):
+            out.append(Element(Kind.HEADING, heading_text(section.group(2)), line.offset, level=1,
+                               number=section.group(1)))
+            continue
         lettered = LETTERED.match(text) or PAREN_NUMBERED.match(text)
         if lettered:
             out.append(Element(Kind.LETTER, lettered.group(3), line.offset, letter=lettered.group(2),

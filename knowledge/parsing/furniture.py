@@ -179,7 +179,7 @@ def _is_short(line: Line) -> bool:
 
 
 def _starts_numbered(line: Line) -> bool:
-    return bool(re.match(r"^\d+(\.\d+)*\.?\s", line.text))
+    return bool(re.match(r"^(\d+(\.\d+)*\.?|[A-Z][.)])\s", line.text))  # '1. Background', 'A. PURPOSE'
 
 
 def _starts_body(line: Line) -> bool:

@@ -20,7 +20,16 @@ from knowledge.parsing.lines import (
     usual_width,
     word_count,
 )
-from knowledge.parsing.numbering import ITEM_START, LETTERED, NUMBER_ONLY, NUMBERED, SECTION_TITLE, SUBSECTION, squash
+from knowledge.parsing.numbering import (
+    ITEM_START,
+    LETTER_SECTION,
+    LETTERED,
+    NUMBER_ONLY,
+    NUMBERED,
+    SECTION_TITLE,
+    SUBSECTION,
+    squash,
+)
 
 _SENTENCE_END = re.compile(r"[.?!][”’\"')]*$")
 _TITLE_MAX_WORDS = 9
@@ -49,6 +58,8 @@ class Context:
         self.sections = {m.group(1) for x in present for m in [SUBSECTION.match(x.text)] if m} | _title_run(present)
         """Section numbers a bare 'N Title' line may carry: ones the document subdivides ('3' when it prints
         3.1), or a run of such lines numbered 1, 2, 3 ... in order."""
+        self.letter_sections = _letter_run(present)
+        """Section letters: a run of 'A. Title', 'B. Title', ... lines lettered in order."""
 
     def adjacent(self, i: int, step: int) -> Line | None:
         j = i + step
@@ -80,6 +91,18 @@ def _title_run(present: Sequence[Line]) -> set[str]:
         if int(number) == expected:
             run.add(number)
             expected += 1
+    return run if len(run) >= 2 else set()
+
+
+def _letter_run(present: Sequence[Line]) -> set[str]:
+    letters = [m.group(1) for x in present for m in [LETTER_SECTION.match(squash(x.text))]
+               if m and is_title_like(m.group(2))]
+    run: set[str] = set()
+    expected = "A"
+    for letter in letters:
+        if letter == expected:
+            run.add(letter)
+            expected = chr(ord(expected) + 1)
     return run if len(run) >= 2 else set()
 
 

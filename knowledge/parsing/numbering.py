@@ -20,7 +20,9 @@ _OCR_NUMBER = re.compile(r"^\d{1,3}(?:\.(?:\d{1,2}l?|l\d?))+(?=\.?(?:\s|$))")
 NUMBER_ONLY = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}\.)$")
 SUBSECTION = re.compile(rf"^({_FIRST})\.\d{{1,3}}")
 DOTTED = re.compile(rf"{_FIRST}(?:\.\d+)*")
-LETTERED = re.compile(r"^(\(?([a-z])[.)]?)\s+(?=[A-Z“\"‘'])(.*)$")
+LETTERED = re.compile(r"^(\(?([a-z]|[ivx]{2,4})[.)]?)\s+(?=[A-Z“\"‘'])(.*)$")
+LETTER_SECTION = re.compile(r"^([A-Z])[.)]\s+(\S.*)$")
+"""'B.   THE ROLE OF THE CLERK': a section lettered A, B, C ..."""
 BRACKETED_ITEM = re.compile(r"^(\(([a-z]|[ivx]{1,4})\)|([a-z]|[ivx]{1,4})\))\s+(?=[a-z])(.*)$")
 """'(a) give instructions ...', 'ii) ask ...': a bracketed marker before a lower-case word can only be a list item."""
 _ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
