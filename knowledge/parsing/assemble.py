@@ -20,14 +20,14 @@ What the words themselves say (a sentence ended, a piece cut short, a hyphen the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from knowledge.clauses import Clause
+from knowledge.parsing.builder import Builder
 from knowledge.parsing.elements import Element, Kind
 from knowledge.parsing.ids import ClauseIds
-from knowledge.parsing.joining import cut_short, ends_item, ends_lead_in, join_wrapped
+from knowledge.parsing.joining import cut_short, ends_item, ends_lead_in
 from knowledge.parsing.lines import ends_sentence, is_all_caps, starts_lowercase, word_count
-from knowledge.parsing.numbering import DOTTED, ITEM_START, follows_marker, is_first_marker
+from knowledge.parsing.numbering import DOTTED, ITEM_START, is_first_marker
 
 _SHORT_ITEM_WORDS = 12
 _CONNECTIVES = frozenset({"or", "and", "and/or"})
@@ -44,77 +44,6 @@ def display_heading(text: str) -> str:
 
 
 
-@dataclass
-class _Builder:
-    number: str | None
-    offset: int
-    heading_path: tuple[str, ...]
-    title: str | None = None
-    titled: bool = False
-    """Opened by a numbered title ('2.4 Officers'): its body paragraphs follow on later lines."""
-    paragraphs: list[str] = field(default_factory=list)
-    items: list[str] = field(default_factory=list)
-    item_labels: list[str | None] = field(default_factory=list)
-    last_letter: str | None = None
-    clause_letter: str | None = None
-    """For a lettered clause ('2(c)', '1(3)'), its letter or number: the next one opens the next clause."""
-    nested: bool = False
-    """A list inside an item ('2. managing the staff, including:' then 'a.', 'b.') is open: its items are this
-    clause's too, and the outer list carries on after it ('3.')."""
-    hyphenated: frozenset[str] = frozenset()
-    section: int = 0
-    """Which stretch between headings it was printed in: a paragraph continues a clause only within one."""
-
-    @property
-    def is_list(self) -> bool:
-        return bool(self.items) or (bool(self.paragraphs) and ends_lead_in(self.paragraphs[-1]))
-
-    @property
-    def last_piece(self) -> str:
-        if self.items:
-            return self.items[-1]
-        return self.paragraphs[-1] if self.paragraphs else ""
-
-    def join_last(self, text: str) -> None:
-        if self.items:
-            self.items[-1] = join_wrapped(self.items[-1], text, self.hyphenated)
-        elif self.paragraphs:
-            self.paragraphs[-1] = join_wrapped(self.paragraphs[-1], text, self.hyphenated)
-        else:
-            self.paragraphs.append(text)
-
-    def add_item(self, text: str, *, letter: str | None = None, marker: str | None = None,
-                 label: str | None = None) -> None:
-        """A list item; a lettered or numbered one keeps its marker as printed ('(b) Text', '2. say ...')."""
-        self.items.append(f"{marker or letter} {text}" if letter else text)
-        self.item_labels.append(label)
-        if letter:
-            self.last_letter = letter
-
-    @property
-    def takes_nested(self) -> bool:
-        return bool(self.items) and (self.nested or ends_lead_in(self.items[-1]))
-
-    def add_nested(self, text: str) -> None:
-        self.items.append(text)
-        self.item_labels.append(None)
-        self.nested = True
-
-    def accepts_letter(self, letter: str) -> bool:
-        return follows_marker(letter, self.last_letter)
-
-    def follows_clause_letter(self, letter: str) -> bool:
-        return self.clause_letter is not None and follows_marker(letter, self.clause_letter)
-
-    @property
-    def empty(self) -> bool:
-        return not self.paragraphs and not self.items
-
-    @property
-    def text(self) -> str:
-        return "\n".join([*self.paragraphs, *self.items])
-
-
 class Assembler:
     """Walks the elements once, keeping the heading path and the clause being built."""
 
@@ -124,8 +53,8 @@ class Assembler:
         self.hyphenated = hyphenated
         self.headings: list[tuple[int, str, str | None]] = []
         """Open headings: level, title as displayed, number as printed (``None`` for unnumbered ones)."""
-        self.current: _Builder | None = None
-        self.built: list[_Builder] = []
+        self.current: Builder | None = None
+        self.built: list[Builder] = []
         self._sections = 0
         """Headings seen so far: builders between the same two headings share this count."""
         self._ids = ClauseIds(council)
@@ -165,8 +94,8 @@ class Assembler:
         self.headings.append((level, display_heading(title), number))
 
     def _builder(self, number: str | None, offset: int, *, title: str | None = None,
-                 titled: bool = False) -> _Builder:
-        return _Builder(number, offset, self.path, title=title, titled=titled, hyphenated=self.hyphenated,
+                 titled: bool = False) -> Builder:
+        return Builder(number, offset, self.path, title=title, titled=titled, hyphenated=self.hyphenated,
                         section=self._sections)
 
     def _heading(self, element: Element, blank: bool) -> None:
@@ -253,7 +182,7 @@ class Assembler:
             self._start_paragraph(element)
 
     @staticmethod
-    def _cut_by_page_turn(current: _Builder) -> bool:
+    def _cut_by_page_turn(current: Builder) -> bool:
         """Across a page turn a sentence carries on even when the next page starts with a name ('Officer').
 
         A list item may end without a full stop, so one is only carried on when it stops on a word no
@@ -262,7 +191,7 @@ class Assembler:
         return not current.items or cut_short(current.items[-1])
 
     @staticmethod
-    def _belongs_to_list(current: _Builder, element: Element) -> bool:
+    def _belongs_to_list(current: Builder, element: Element) -> bool:
         """In prose documents a lead-in may introduce unbulleted items: labelled ones, or one short line."""
         if current.items:
             return element.bold_label is not None and current.item_labels[0] is not None
@@ -278,7 +207,7 @@ class Assembler:
         if current is not None and not current.empty:
             self.built.append(current)
 
-    def _clause_of(self, current: _Builder) -> Clause:
+    def _clause_of(self, current: Builder) -> Clause:
         para: int | None = None
         if current.number:
             clause_id = self._ids.numbered(current.number)
@@ -296,7 +225,7 @@ class Assembler:
         )
 
 
-def _join_continuations(built: list[_Builder]) -> None:
+def _join_continuations(built: list[Builder]) -> None:
     """Unnumbered paragraphs printed between two numbered clauses of one run ('1.1', a paragraph, '1.2') are 1.1's.
 
     A reader looking for '1.1' finds them there, after its first paragraph and before 1.2; cited on their own
