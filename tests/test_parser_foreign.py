@@ -23,7 +23,10 @@ The fixtures in ``tests/data/foreign/`` are written in the formats councils publ
   "B3   Roles ...", a running header at each page top, footnotes under a "______" rule, a prohibition list
   whose items (a)-(c) are parted by blank lines;
 - ``little_harwell_parish``: a parish protocol in capitals sections lettered "A.   PURPOSE AND SCOPE" to "G.", each
-  with hanging-indented paragraphs "i.", "ii.", "iv." (cited B(ii), as lettered paragraphs are cited 2(d)).
+  with hanging-indented paragraphs "i.", "ii.", "iv." (cited B(ii), as lettered paragraphs are cited 2(d));
+- ``ashcombe_town_pandoc``: a town council protocol converted by pandoc to markdown: "## 5. Press" headings over
+  lists numbered afresh "1.", "2." in each section (cited 5(1)), a list nested in an item, a link wrapped over
+  two lines, grid and pipe tables, a signature block.
 """
 
 from __future__ import annotations
@@ -186,6 +189,14 @@ CASES.append(Foreign(
     "The Clerk is the Proper Officer of the Council and is employed by the Council as a whole.",
     ("B(ii)", "Little Harwell Parish Council, Protocol on Member/Officer Relations, B(ii)"),
     "PROTOCOL FOR COUNCILLOR AND CLERK RELATIONS",
+))
+CASES.append(Foreign(
+    "ashcombe_town_pandoc", "Ashcombe Town Council",
+    ["1(1)", "1(2)", "2.1", "2.2", "5(1)", "5(2)", "7(1)", "7(2)"],
+    ("Adopted:", "Review date", "Signed", "....", "](", "https://", "**", "## "),
+    "It forms part of the Council's Standing Orders and should be read with the Code of Conduct.",
+    ("5(1)", "Ashcombe Town Council, Protocol on Member/Officer Relations, 5(1)"),
+    "Member/Officer Protocol",
 ))
 IDS = [case.file for case in CASES]
 
@@ -767,3 +778,16 @@ def test_lettered_sections_and_roman_paragraphs() -> None:
     assert duties.text.split("\n")[-1] == "(d) keep the Council's records and accounts."
     assert find(clauses, "G(iv)").heading_path == ("Concerns and complaints",)
     assert find(clauses, "A(i)").text.startswith("This protocol describes how councillors")
+
+
+def test_lists_numbered_afresh_under_numbered_headings_are_cited_by_section() -> None:
+    clauses, _, _ = parse(source(CASES[IDS.index("ashcombe_town_pandoc")]))
+    press = find(clauses, "5(1)")
+    assert press.heading_path == ("5 Press and social media",)
+    assert press.text.startswith("Only the Town Clerk and the Chair may speak to the press")
+    assert find(clauses, "7(2)").heading_path == ("7 When things go wrong",)
+    assert find(clauses, "Staff must not accept gifts").heading_path == ("6 Gifts and hospitality",)
+    clerk = find(clauses, "2.2")
+    assert clerk.heading_path == ("2 Roles", "2.2 The role of the Town Clerk")
+    assert clerk.text.split("\n")[-1] == "3. carrying out the decisions of the Council."
+    assert not any(c.number in ("1", "2", "3") for c in clauses)

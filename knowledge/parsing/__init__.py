@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from knowledge.clauses import Clause, DocumentMeta, ParsedDocument
 from knowledge.errors import ProtocolFileError
 from knowledge.parsing.assemble import Assembler
-from knowledge.parsing.elements import Kind, classify
+from knowledge.parsing.elements import Element, Kind, classify
 from knowledge.parsing.furniture import set_aside_furniture
 from knowledge.parsing.joining import hyphenated_words
 from knowledge.parsing.lines import (
@@ -37,10 +37,18 @@ def parse_clauses(
     elements = classify(furniture.lines, plain_headings=not has_markdown_headings,
                         page_breaks=furniture.page_breaks)
     numbered = sum(1 for e in elements if e.kind is Kind.CLAUSE and e.number) >= _MIN_NUMBERED_CLAUSES
-    clauses = Assembler(council, numbered=numbered, hyphenated=hyphenated_words(text)).run(elements)
+    clauses = Assembler(council, numbered=numbered, hyphenated=hyphenated_words(text),
+                        sections_numbered=_restarts_under_numbered_headings(elements)).run(elements)
     if not clauses:
         raise ProtocolFileError(source_name, "contains no clauses (is it the protocol text?)")
     return clauses, furniture.title_lines, furniture.set_aside
+
+
+def _restarts_under_numbered_headings(elements: list[Element]) -> bool:
+    """Numbered headings ('## 5. Press and social media') over lists numbered afresh ('1.', '2.') in each."""
+    numbers = [e.number for e in elements if e.kind is Kind.CLAUSE and e.number and e.number.isdigit()]
+    headed = any(e.kind is Kind.HEADING and e.number for e in elements)
+    return headed and len(numbers) != len(set(numbers))
 
 
 def parse_document(

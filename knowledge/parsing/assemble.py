@@ -20,6 +20,7 @@ What the words themselves say (a sentence ended, a piece cut short, a hyphen the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from knowledge.clauses import Clause
 from knowledge.parsing.builder import Builder
@@ -47,9 +48,13 @@ def display_heading(text: str) -> str:
 class Assembler:
     """Walks the elements once, keeping the heading path and the clause being built."""
 
-    def __init__(self, council: str, *, numbered: bool, hyphenated: frozenset[str] = frozenset()) -> None:
+    def __init__(self, council: str, *, numbered: bool, hyphenated: frozenset[str] = frozenset(),
+                 sections_numbered: bool = False) -> None:
         self.council = council
         self.numbered = numbered
+        self.sections_numbered = sections_numbered
+        """The headings carry the numbering ('## 5. Press'), lists under them restart at 1: a paragraph '1.'
+        there is cited 5(1), and the headings keep their numbers."""
         self.hyphenated = hyphenated
         self.headings: list[tuple[int, str, str | None]] = []
         """Open headings: level, title as displayed, number as printed (``None`` for unnumbered ones)."""
@@ -91,7 +96,8 @@ class Assembler:
         self._sections += 1
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
-        self.headings.append((level, display_heading(title), number))
+        shown = f"{number} {display_heading(title)}" if number and self.sections_numbered else display_heading(title)
+        self.headings.append((level, shown, number))
 
     def _builder(self, number: str | None, offset: int, *, title: str | None = None,
                  titled: bool = False) -> Builder:
@@ -105,6 +111,10 @@ class Assembler:
             self.current = self._builder(element.number, element.offset, title=element.text, titled=True)
 
     def _clause(self, element: Element, blank: bool) -> None:
+        section = self.headings[-1][2] if self.headings else None
+        if self.sections_numbered and section and element.number and element.number.isdigit():
+            self._lettered_clause(section, replace(element, letter=element.number))
+            return
         self._flush()
         self.current = self._builder(element.number, element.offset, title=element.title)
         self.current.paragraphs.append(element.text)

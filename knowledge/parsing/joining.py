@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.parsing.lines import ends_sentence, word_count
+from knowledge.parsing.lines import MARKDOWN_LINK, ends_sentence, word_count
 
 _OPEN_ENDINGS = frozenset({
     "a", "an", "the", "of", "to", "and", "or", "nor", "with", "for", "in", "on", "by", "at", "from", "as", "than",
@@ -48,6 +48,8 @@ def join_wrapped(left: str, right: str, hyphenated: frozenset[str] = frozenset()
     The hyphen stays where the document prints the whole word with it elsewhere, or the first part is a
     prefix English keeps hyphenated ('co-operate'): otherwise it was the typesetter's.
     """
+    if "[" in left and "](" in right:  # a markdown link wrapped over two lines: its words, as on one line
+        return MARKDOWN_LINK.sub(r"\1", f"{left} {right}")
     end = _LINE_END_HYPHEN.search(left)
     first = _FIRST_WORD.match(right)
     if end is None or first is None or not right[:1].islower():

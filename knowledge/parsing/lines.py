@@ -50,7 +50,7 @@ SHORT_LINE = 0.6
 """A line under this share of the document's usual width was not wrapped: it ended by itself."""
 _BOLD_ONLY = re.compile(r"^\*\*(.+?)\*\*:?$")
 _BOLD_LABEL = re.compile(r"^\*\*([^*]+?)\*\*\s*\S")
-_MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))*\)")
+MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))*\)")
 """'[constitution](https://...)': a web page saved as markdown; the reader sees the link's words."""
 _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
 
@@ -80,7 +80,7 @@ _UNDERSCORE_RULE = re.compile(r"_{3,}")
 
 
 def strip_emphasis(text: str) -> str:
-    return _EMPHASIS.sub("", _MARKDOWN_LINK.sub(r"\1", text)).strip()
+    return _EMPHASIS.sub("", MARKDOWN_LINK.sub(r"\1", text)).strip()
 
 
 def split_lines(source: str) -> list[Line | None]:
