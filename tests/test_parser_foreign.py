@@ -26,7 +26,10 @@ The fixtures in ``tests/data/foreign/`` are written in the formats councils publ
   with hanging-indented paragraphs "i.", "ii.", "iv." (cited B(ii), as lettered paragraphs are cited 2(d));
 - ``ashcombe_town_pandoc``: a town council protocol converted by pandoc to markdown: "## 5. Press" headings over
   lists numbered afresh "1.", "2." in each section (cited 5(1)), a list nested in an item, a link wrapped over
-  two lines, grid and pipe tables, a signature block.
+  two lines, grid and pipe tables, a signature block;
+- ``kingsmere_town_email``: a town council protocol pasted into the clerk's email: "Subject:" / "From:" header,
+  a covering note from "Dear all," to "Kind regards," and a name, a contents list, Word's "– " bullets, "1)"
+  steps, and the council's email disclaimer at the end.
 """
 
 from __future__ import annotations
@@ -197,6 +200,17 @@ CASES.append(Foreign(
     "It forms part of the Council's Standing Orders and should be read with the Code of Conduct.",
     ("5(1)", "Ashcombe Town Council, Protocol on Member/Officer Relations, 5(1)"),
     "Member/Officer Protocol",
+))
+CASES.append(Foreign(
+    "kingsmere_town_email", "Kingsmere Town Council",
+    ["1.1", "1.2", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "4.1", "4.2", "5.1", "5.2", "6.1", "6.2", "7.1", "7.2",
+     "7.3", "7.4"],
+    ("Subject:", "From:", "clerk@", "Dear all", "Please find below", "Kind regards", "Sarah", "This email and any",
+     "Approved by", "\n– "),
+    "Officers must not accept gifts or hospitality from councillors – other than modest refreshments at a Council "
+    "event – and must record any offer in the gifts and hospitality register.",
+    ("3.2", "Kingsmere Town Council, Protocol on Member/Officer Relations, 3.2"),
+    "Member and Officer Relations Protocol",
 ))
 IDS = [case.file for case in CASES]
 
@@ -791,3 +805,22 @@ def test_lists_numbered_afresh_under_numbered_headings_are_cited_by_section() ->
     assert clerk.heading_path == ("2 Roles", "2.2 The role of the Town Clerk")
     assert clerk.text.split("\n")[-1] == "3. carrying out the decisions of the Council."
     assert not any(c.number in ("1", "2", "3") for c in clauses)
+
+
+def test_an_email_wrapper_is_set_aside_and_the_protocol_kept() -> None:
+    clauses, titles, set_aside = parse(source(CASES[IDS.index("kingsmere_town_email")]))
+    assert titles == ("KINGSMERE TOWN COUNCIL", "Member and Officer Relations Protocol")
+    assert {"Dear all,", "Kind regards,", "Sarah"} <= set(set_aside)
+    assert any(line.startswith("This email and any attachments are confidential") for line in set_aside)
+    assert find(clauses, "2.2").text.split("\n")[1:] == [
+        "advising the Council on lawful decision-making;", "managing and directing all other staff;",
+        "implementing the Council’s decisions."]
+    assert find(clauses, "1.1").heading_path == ("Introduction",)
+
+
+def test_a_protocol_that_mentions_emails_keeps_its_words() -> None:
+    text = ("Protocol\n\n1. Email\n\n1.1 Councillors should copy the Clerk into emails to staff.\n\n"
+            "1.2 This email address is confidential and intended only for the Clerk's use, so do not share it.\n\n"
+            "1.3 Kind regards are not needed.\n")
+    clauses = parse(text)[0]
+    assert [c.number for c in clauses] == ["1.1", "1.2", "1.3"]

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from knowledge.parsing.correspondence import email_wrapper
 from knowledge.parsing.footnotes import drop_footnotes, page_start
 from knowledge.parsing.lines import LABELLED_NUMBER, Line, ends_sentence, starts_lowercase, word_count
 
@@ -96,6 +97,8 @@ def set_aside_furniture(lines: Sequence[Line | None], *, extra_patterns: Iterabl
             drop_page_edge(i)
         elif line is not None and any(p.search(part) for p in records for part in _languages(line.text)):
             drop(i)
+    for i in email_wrapper(kept):
+        drop(i)
     drop_footnotes(lines, kept, page_edges, drop)
     _drop_table_of_contents(kept, drop)
     _drop_signature_block(kept, drop)

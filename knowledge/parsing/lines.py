@@ -20,8 +20,9 @@ LABELLED_NUMBER = re.compile(r"^(?:paragraph|paragraff|para\.?|clause|cymal)\s+(
                              re.IGNORECASE)
 """'Paragraph 3' on a line of its own (Welsh councils' 'Paragraff 3'): the clause number, printed with a word."""
 _HEADING_HASHES = re.compile(r"^(#{1,6})\s*")
-_BULLET_GLYPHS = "-*•·▪◦●■□‣⁃➢►\uf0b7\uf0a7\uf0d8\uf076\uf0fc"
-"""Bullets as typed and as PDF extraction leaves them (``\uf0b7`` and friends are Symbol/Wingdings glyphs)."""
+_BULLET_GLYPHS = "-–*•·▪◦●■□‣⁃➢►\uf0b7\uf0a7\uf0d8\uf076\uf0fc"
+"""Bullets as typed and as PDF extraction leaves them (``\uf0b7`` and friends are Symbol/Wingdings glyphs; Word
+turns a typed "- " into "– ")."""
 _BULLET = re.compile(rf"^(?:[{re.escape(_BULLET_GLYPHS)}]\s+|[{re.escape(_BULLET_GLYPHS)}]$)")
 _DASHED_PAGE_NUMBER = re.compile(r"^-\s*\d{1,4}\s*-$")
 """'- 2 -': a page number between dashes, not a bullet."""
