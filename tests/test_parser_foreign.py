@@ -23,7 +23,8 @@ The fixtures in ``tests/data/foreign/`` are written in the formats councils publ
   "B3   Roles ...", a running header at each page top, footnotes under a "______" rule, a prohibition list
   whose items (a)-(c) are parted by blank lines;
 - ``little_harwell_parish``: a parish protocol in capitals sections lettered "A.   PURPOSE AND SCOPE" to "G.", each
-  with hanging-indented paragraphs "i.", "ii.", "iv." (cited B(ii), as lettered paragraphs are cited 2(d));
+  with hanging-indented paragraphs "i.", "ii.", "iv." (cited B(ii), as lettered paragraphs are cited 2(d)), and
+  a "VERSION CONTROL" table at the end;
 - ``ashcombe_town_pandoc``: a town council protocol converted by pandoc to markdown: "## 5. Press" headings over
   lists numbered afresh "1.", "2." in each section (cited 5(1)), a list nested in an item, a link wrapped over
   two lines, grid and pipe tables, a signature block;
@@ -188,7 +189,8 @@ CASES.append(Foreign(
     "little_harwell_parish", "Little Harwell Parish Council",
     [f"{section}({n})" for section, last in zip("ABCDEFG", (3, 3, 3, 2, 2, 2, 4), strict=True)
      for n in ("i", "ii", "iii", "iv")[:last]],
-    ("LITTLE HARWELL PARISH COUNCIL", "PROTOCOL FOR COUNCILLOR", "B. THE ROLE", "PURPOSE AND SCOPE", "\ni. "),
+    ("LITTLE HARWELL PARISH COUNCIL", "PROTOCOL FOR COUNCILLOR", "B. THE ROLE", "PURPOSE AND SCOPE", "\ni. ",
+     "VERSION CONTROL", "Minute ref", "First adopted", "14/05/2019"),
     "The Clerk is the Proper Officer of the Council and is employed by the Council as a whole.",
     ("B(ii)", "Little Harwell Parish Council, Protocol on Member/Officer Relations, B(ii)"),
     "PROTOCOL FOR COUNCILLOR AND CLERK RELATIONS",
@@ -792,6 +794,7 @@ def test_lettered_sections_and_roman_paragraphs() -> None:
     assert duties.text.split("\n")[-1] == "(d) keep the Council's records and accounts."
     assert find(clauses, "G(iv)").heading_path == ("Concerns and complaints",)
     assert find(clauses, "A(i)").text.startswith("This protocol describes how councillors")
+    assert clauses[-1].number == "G(iv)"  # the version table after it is a record, set aside
 
 
 def test_lists_numbered_afresh_under_numbered_headings_are_cited_by_section() -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from knowledge.parsing.correspondence import email_wrapper
 from knowledge.parsing.footnotes import drop_footnotes, page_start
 from knowledge.parsing.lines import LABELLED_NUMBER, Line, ends_sentence, starts_lowercase, word_count
+from knowledge.parsing.records import RECORD_PATTERNS, version_history
 
 _PAGE_REF = r"\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?"
 DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
@@ -32,22 +33,6 @@ DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
     r"^[-_=*]{3,}$",
 )
 """Running footers and page numbers: where one stood, the page turned (a sentence may run on across it)."""
-RECORD_PATTERNS: tuple[str, ...] = (
-    # Web pages saved as text keep their navigation.
-    r"^(back to top|return to top|top of page|print this page|skip to (main )?content)$",
-    r"^share (this|on)\b.{0,120}$",
-    r"^home\s*(>|›|»|/)\s*.{0,200}$",
-    # "(c) Harrowden District Council 2024 | Accessibility | Privacy": a name and a year, no sentence ("(c) act ...").
-    r"^(\(c\)|©|copyright)\s*([A-Z][\w&'’.-]*\s+){1,8}(©\s*)?(19|20)\d\d\b[^.;:]*$",
-    r"^(was this (page|information|article) (helpful|useful)\??|(yes|no)(\s+(yes|no))?)$",
-    # Adoption and review records: when the document was agreed, not what it says.
-    r"^(date\s+)?(adopted|approved|agreed|ratified|re-?adopted)\b(?!.*\b(must|should|will|shall)\b).{0,100}"
-    r"\b(19|20)\d\d\b.{0,40}$",
-    r"^(date\s+of\s+)?(next\s+)?review(\s+date)?\s*(:|-|–|due)\s*.{0,40}$",
-    r"^last\s+(updated|reviewed|revised|amended)\b.{0,40}$",
-    r"^(version|issue|revision)\s*:?\s*v?\d+(\.\d+)*\b(?!.*\b(must|should|will|shall)\b).{0,80}$",
-)
-"""Lines about the document (its adoption, review, version) or about the web page it was saved from."""
 _TOC_HEADING = re.compile(r"^(table of )?contents:?$", re.IGNORECASE)
 _PAGE_NAVIGATION = re.compile(r"^(in this (article|section|page)|on this page|jump to):?$", re.IGNORECASE)
 """A web page's list of links to its own sections: its entries are bullets without page numbers."""
@@ -97,7 +82,7 @@ def set_aside_furniture(lines: Sequence[Line | None], *, extra_patterns: Iterabl
             drop_page_edge(i)
         elif line is not None and any(p.search(part) for p in records for part in _languages(line.text)):
             drop(i)
-    for i in email_wrapper(kept):
+    for i in (*email_wrapper(kept), *version_history(kept)):
         drop(i)
     drop_footnotes(lines, kept, page_edges, drop)
     _drop_table_of_contents(kept, drop)

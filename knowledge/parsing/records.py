@@ -1,0 +1,48 @@
+"""Records about the document rather than its words: adoption, review and version lines, web-page chrome.
+
+Councils print when a protocol was adopted and when it is due for review, sometimes a whole version table
+('VERSION CONTROL' over rows '1.1  11/05/2021  21/038  Section G amended'); a web page saved as text keeps
+its navigation. None of it is the protocol's to cite, so it is set aside with the page furniture.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from knowledge.parsing.lines import Line
+
+RECORD_PATTERNS: tuple[str, ...] = (
+    # Web pages saved as text keep their navigation.
+    r"^(back to top|return to top|top of page|print this page|skip to (main )?content)$",
+    r"^share (this|on)\b.{0,120}$",
+    r"^home\s*(>|›|»|/)\s*.{0,200}$",
+    # "(c) Harrowden District Council 2024 | Accessibility | Privacy": a name and a year, no sentence ("(c) act ...").
+    r"^(\(c\)|©|copyright)\s*([A-Z][\w&'’.-]*\s+){1,8}(©\s*)?(19|20)\d\d\b[^.;:]*$",
+    r"^(was this (page|information|article) (helpful|useful)\??|(yes|no)(\s+(yes|no))?)$",
+    # Adoption and review records: when the document was agreed, not what it says.
+    r"^(date\s+)?(adopted|approved|agreed|ratified|re-?adopted)\b(?!.*\b(must|should|will|shall)\b).{0,100}"
+    r"\b(19|20)\d\d\b.{0,40}$",
+    r"^(date\s+of\s+)?(next\s+)?review(\s+date)?\s*(:|-|–|due)\s*.{0,40}$",
+    r"^last\s+(updated|reviewed|revised|amended)\b.{0,40}$",
+    r"^(version|issue|revision)\s*:?\s*v?\d+(\.\d+)*\b(?!.*\b(must|should|will|shall)\b).{0,80}$",
+)
+"""Lines about the document (its adoption, review, version) or about the web page it was saved from."""
+_VERSION_HEADING = re.compile(
+    r"^(version|document|revision|change|amendment)\s+(control|history|record|log)s?:?$", re.IGNORECASE)
+
+
+def version_history(lines: Sequence[Line | None]) -> list[int]:
+    """A 'Version control' heading and the table printed under it (up to the next blank line after it)."""
+    out: list[int] = []
+    for i, line in enumerate(lines):
+        if line is None or not _VERSION_HEADING.match(line.text.strip()):
+            continue
+        out.append(i)
+        j = i + 1
+        while j < len(lines) and lines[j] is None:
+            j += 1
+        while j < len(lines) and lines[j] is not None:
+            out.append(j)
+            j += 1
+    return out
