@@ -6,17 +6,22 @@ be added without reaching into the dispatcher.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.messages import Incoming, Reply, Target, Visibility, say
-from bot.people import Member
+from bot.people import Member, can
 from bot.qa import QaService
-from bot.store import Conversation, Store
+from bot.store import Conversation, Store, StoreError
 from config.councils import CouncilProfile
 
 if TYPE_CHECKING:
     from bot.commands import CommandTable
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -30,6 +35,19 @@ class Services:
 
     def profile(self, council: str) -> CouncilProfile:
         return self.qa.profile(council)
+
+    async def sender_holds(self, platform: str, user_id: str, permission: str) -> bool:
+        """Whether whoever sent a message holds ``permission``, asked by adapters before the dialogue sees it
+        (before fetching a file; before reading a slash command's words as a command). A database that does not
+        answer means no: the message is then handled as the harmless thing (no file, a question)."""
+        try:
+            member = await self.store.members.by_identity(platform, user_id)
+        except (StoreError, SQLAlchemyError, OSError) as exc:
+            log.warning("could not look up a sender's permission: %s", type(exc).__name__)
+            return False
+        if member is None:
+            return False
+        return can(member, permission, deputy_clerk_administers=self.profile(member.council).deputy_clerk_administers)
 
 
 @dataclass

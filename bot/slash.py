@@ -20,24 +20,17 @@ Where that overrides a command the sender could have meant, or a lone word is a 
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from difflib import get_close_matches
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.cases.desk import looks_like_code
 from bot.codes import ALPHABET, normalise
 from bot.commands import Command, CommandTable, parse
-from bot.context import Services
 from bot.linking import CODE_LENGTH
-from bot.people import can
 from bot.publish.chat import parse_args
-from bot.store import StoreError
 
-log = logging.getLogger(__name__)
 COMMAND = "/protocol"
 WISHES = {
     "report": "I want to report a concern",
@@ -140,18 +133,6 @@ def permission_asked(typed: str, commands: CommandTable) -> str | None:
     if command is None or not rest or command.name not in FREE:
         return None
     return command.permission
-
-
-async def permitted(services: Services, platform: str, user_id: str, permission: str) -> bool:
-    """Whether the sender holds ``permission``; a database that does not answer means no (read as a question)."""
-    try:
-        member = await services.store.members.by_identity(platform, user_id)
-    except (StoreError, SQLAlchemyError, OSError) as exc:
-        log.warning("could not check who sent a slash command: %s", type(exc).__name__)
-        return False
-    if member is None:
-        return False
-    return can(member, permission, deputy_clerk_administers=services.profile(member.council).deputy_clerk_administers)
 
 
 def read(typed: str, commands: CommandTable, *, councils: Collection[str] = (),

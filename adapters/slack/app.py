@@ -147,8 +147,8 @@ class SlackBot:
         await ack()
         typed, services = str(body.get("text") or ""), self.dialogue.services
         permission = slash.permission_asked(typed, self.dialogue.commands)
-        holds = [permission] if permission and await slash.permitted(services, events.PLATFORM,
-                                                                       str(body["user_id"]), permission) else []
+        holds = [permission] if permission and await services.sender_holds(
+            events.PLATFORM, str(body["user_id"]), permission) else []
         reading = slash.read(typed, self.dialogue.commands, councils=services.councils, holds=holds)
         incoming, origin = events.from_command(body, reading.text)
         replies = await self.dialogue.handle(incoming)

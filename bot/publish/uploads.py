@@ -10,20 +10,14 @@ handled as if it had come without one (adapters do not even download it, see ``m
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.broadcasts.chat import allowed
 from bot.context import Services, Turn
 from bot.messages import Reply
-from bot.people import can
 from bot.publish import kept
-from bot.store import StoreError
 
-log = logging.getLogger(__name__)
 UPLOADS = "uploads"
 WINDOW_ENV = "PROTOCOL_BOT_UPLOAD_MINUTES"
 DEFAULT_MINUTES = 30.0
@@ -73,15 +67,7 @@ async def may_upload(services: Services, platform: str, user_id: str) -> bool:
     """Whether a file this person sends on its own is worth downloading: only someone who may publish. Asked
     by adapters before they fetch anything, so nobody else's file is ever read; a database that does not answer
     means no (the message is then handled as if it had no file)."""
-    try:
-        member = await services.store.members.by_identity(platform, user_id)
-    except (StoreError, SQLAlchemyError, OSError) as exc:
-        log.warning("could not check who sent a file: %s", type(exc).__name__)
-        return False
-    if member is None:
-        return False
-    profile = services.profile(member.council)
-    return can(member, "publish", deputy_clerk_administers=profile.deputy_clerk_administers)
+    return await services.sender_holds(platform, user_id, "publish")
 
 
 async def received(turn: Turn) -> list[Reply] | None:
