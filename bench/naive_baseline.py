@@ -32,7 +32,7 @@ def main() -> None:
         chunks = [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)]
         indexes[slug] = (chunks, DenseIndex.build(embedder.embed(chunks)), LexicalIndex([tokens(c) for c in chunks]))
 
-    def answer(q: dict[str, Any]) -> tuple[bool, list[str]]:
+    def answer(q: dict[str, Any]) -> tuple[bool, list[str], str | None]:
         chunks, dense, lexical = indexes[q["council"]]
         _, dense_ids = dense.search(embedder.embed([q["question"]]), len(chunks))
         lexical_ids = np.argsort(-lexical.scores(tokens(q["question"])), kind="stable")
@@ -40,7 +40,8 @@ def main() -> None:
         for ranking in (dense_ids, lexical_ids):
             for rank, i in enumerate(ranking):
                 rrf[i] += 1 / (60 + rank + 1)
-        return False, [chunks[i] for i in np.argsort(-rrf)[:5]]
+        best = [chunks[i] for i in np.argsort(-rrf)[:5]]
+        return False, best, best[0].split('\n', 1)[0]
 
     print(json.dumps(evaluate(load_questions(Path(sys.argv[1])), answer)["overall"]))
 

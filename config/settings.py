@@ -32,6 +32,9 @@ class RetrievalSettings:
     """Weight of the question's distinctive words, counted up to ``LENGTH_CAP`` (``knowledge.retrieval``)."""
     confidence_bias: float
     max_question_chars: int
+    dense_expansions: bool = True
+    """Append the vocabulary's expansions and mended typing slips to the question the encoder reads. The tuned
+    encoder learnt how people ask from the corpus and is trained without them."""
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,7 @@
-"""Retrieval quality on a question file: hit@1/3/5, MRR, abstention and false abstention, per council."""
+"""Retrieval quality on a question file: hit@1/3/5, MRR, lead accuracy, abstention and false abstention.
+
+Lead accuracy is what a person reads first: the answer's opening quoted sentence holds a labelled phrase.
+"""
 
 from __future__ import annotations
 
@@ -31,10 +34,13 @@ class Outcome:
     abstained: bool
     rank: int | None
     """1-based rank of the first passage containing an expected phrase (answerable only)."""
+    lead: bool = False
+    """The answer's first line (its short answer) holds an expected phrase (answerable, not abstained)."""
 
 
-def judge(question: dict[str, Any], abstained: bool, passages: Iterable[str]) -> Outcome:
+def judge(question: dict[str, Any], abstained: bool, passages: Iterable[str], lead: str | None = None) -> Outcome:
     rank = None
+    led = False
     if question["kind"] == "answerable":
         wanted = [normalise(e) for e in question.get("expect", [])]
         for position, text in enumerate(passages, start=1):
@@ -42,7 +48,8 @@ def judge(question: dict[str, Any], abstained: bool, passages: Iterable[str]) ->
             if any(w in body for w in wanted):
                 rank = position
                 break
-    return Outcome(question["council"], question["kind"], abstained, rank)
+        led = not abstained and lead is not None and any(w in normalise(lead) for w in wanted)
+    return Outcome(question["council"], question["kind"], abstained, rank, led)
 
 
 def _scores(outcomes: list[Outcome]) -> dict[str, Any]:
@@ -59,14 +66,18 @@ def _scores(outcomes: list[Outcome]) -> dict[str, Any]:
         "hit@3": round(hit(3), 4),
         "hit@5": round(hit(5), 4),
         "mrr": round(sum(1 / o.rank for o in answerable if o.rank) / max(len(answerable), 1), 4),
+        "lead": round(sum(o.lead for o in answerable) / max(len(answerable), 1), 4),
         "abstention": round(sum(o.abstained for o in negative) / max(len(negative), 1), 4),
         "false_abstention": round(sum(o.abstained for o in answerable) / max(len(answerable), 1), 4),
     }
 
 
-def evaluate(questions: list[dict[str, Any]], answer: Callable[[dict[str, Any]], tuple[bool, list[str]]]
-             ) -> dict[str, Any]:
-    """``answer`` returns (abstained, passage texts best first); hits are judged on passages regardless."""
+Answerer = Callable[[dict[str, Any]], tuple[bool, list[str], str | None]]
+
+
+def evaluate(questions: list[dict[str, Any]], answer: Answerer) -> dict[str, Any]:
+    """``answer`` returns (abstained, passage texts best first, the answer's first line); hits are judged on
+    passages regardless of abstention, the lead only when the bot answered."""
     outcomes = [judge(q, *answer(q)) for q in questions]
     by_council: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:

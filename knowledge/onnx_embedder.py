@@ -28,7 +28,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from knowledge.embedding import Vectors
-from knowledge.st_embedder import DIMENSION, MODEL_NAME, model_path
+from knowledge.st_embedder import DIMENSION, MODEL_NAME, model_path, weights_path
 
 EXPORT_FORMAT = 3
 OPSET = 18
@@ -77,7 +77,7 @@ def _sha256(path: Path) -> str:
 
 
 def source_digest() -> str:
-    weights = Path(model_path()) / "model.safetensors"
+    weights = weights_path()
     return _sha256(weights) if weights.exists() else "unknown"
 
 

@@ -25,7 +25,7 @@ from knowledge.onnx_embedder import (
     write_manifest,
 )
 from knowledge.onnx_graph import write
-from knowledge.st_embedder import MODEL_NAME, model_path
+from knowledge.st_embedder import MODEL_NAME, model_path, weights_path
 
 
 def _max_seq_length() -> int:
@@ -42,7 +42,7 @@ def export(home: Path) -> ExportManifest:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        write(Path(model_path()), staging)
+        write(Path(model_path()), staging, weights=weights_path())
         digest, size = digest_of(staging)
         final = folder / f"{EXPORT_PREFIX}-{digest[:16]}"
         if final.exists():  # the same bytes were written before (the graph is deterministic)

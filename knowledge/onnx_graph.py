@@ -82,6 +82,8 @@ class _Graph:
         stored = f"{name}.T" if transpose else name
         if stored not in self._names:
             array = self.weights.get_tensor(f"{self._prefix}{name}")  # checkpoints saved from BertForX say "bert."
+            if array.dtype == np.float16:  # the tuned weights ship as fp16; the graph computes in float32
+                array = array.astype(np.float32)
             self._add(stored, np.ascontiguousarray(array.T if transpose else array))
         return stored
 
@@ -187,15 +189,16 @@ def _mean_pooled_unit(graph: _Graph, tokens: str, output: str) -> str:
     return graph.op("Div", [mean, norm], output=output)
 
 
-def write(model_folder: Path, target: Path) -> None:
+def write(model_folder: Path, target: Path, *, weights: Path | None = None) -> None:
     """Write ``target/model.onnx`` and ``target/model.onnx.data``: the encoder of the sentence-transformers
-    model in ``model_folder`` (its config.json and model.safetensors)."""
+    model in ``model_folder`` (its config.json, and model.safetensors unless other ``weights`` are named)."""
     from safetensors import safe_open
 
     shape = BertShape.from_config(json.loads((model_folder / "config.json").read_text(encoding="utf-8")))
-    with safe_open(str(model_folder / "model.safetensors"), framework="numpy") as weights, \
+    source = weights or model_folder / "model.safetensors"
+    with safe_open(str(source), framework="numpy") as weights_file, \
             (target / DATA_FILE).open("wb") as data:
-        model = _model(_Graph(weights, data), shape)
+        model = _model(_Graph(weights_file, data), shape)
     onnx.save_model(model, str(target / ONNX_FILE))
     onnx.checker.check_model(str(target / ONNX_FILE))
 

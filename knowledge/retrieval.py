@@ -117,10 +117,11 @@ def unframed(question: str) -> str:
     return stripped if len(stripped) >= 3 else question
 
 
-def query_text(question: str, role: str | None, mended: list[str] | None = None) -> str:
-    """``mended``: the council's words for the question's typing slips (``knowledge.spelling``)."""
+def query_text(question: str, role: str | None, mended: list[str] | None = None, *, expand: bool = True) -> str:
+    """What the encoder reads. ``mended``: the council's words for the question's typing slips
+    (``knowledge.spelling``); ``expand``: append those and the vocabulary's expansions."""
     question = unframed(question)
-    extra = list(dict.fromkeys(expansions(question) + [m for m in mended or [] if m not in question]))
+    extra = list(dict.fromkeys(expansions(question) + [m for m in mended or [] if m not in question])) if expand else []
     text = question if not extra else f"{question} ({', '.join(extra)})"
     return f"{ROLE_WORDS.get(role or '', '')} asks: {text}".strip() if role else text
 
@@ -147,7 +148,7 @@ def search(
     n = len(index.clauses)
     slips = corrections(question, lexicon(index))
     mended = list(dict.fromkeys(slips.values()))
-    vector = embedder.embed([query_text(question, role, mended)])
+    vector = embedder.embed([query_text(question, role, mended, expand=cfg.dense_expansions)])
     chunk_scores, chunk_ids = index.dense.search(vector, index.dense.size)
     dense = np.full(n, -1.0, dtype=np.float32)
     np.maximum.at(dense, index.chunk_clause[chunk_ids], chunk_scores)

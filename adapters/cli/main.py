@@ -69,9 +69,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     service = make_service()
     questions = load_questions(Path(args.file))
 
-    def answer(q: dict[str, Any]) -> tuple[bool, list[str]]:
-        out = _ask_one(service, q["council"], q["question"], q.get("role"))
-        return out["abstained"], [p["text"] for p in out["passages"]]
+    def answer(q: dict[str, Any]) -> tuple[bool, list[str], str | None]:
+        asked = service.ask(q["council"], q["question"], role=q.get("role"), k=5)
+        passages = [h.clause.text for h in asked.retrieval.hits]
+        return asked.answer.abstained, [] if asked.answer.abstained else passages, asked.answer.short_answer
 
     report = evaluate(questions, answer)
     if args.json:
