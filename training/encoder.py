@@ -57,7 +57,8 @@ def sha256(path: Path) -> str:
 
 
 def train(*, seed: int, epochs: float, batch_size: int, lr: float, max_seq: int, limit: int | None,
-          out: Path) -> dict[str, Any]:
+          out: Path, questions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``questions``: the training split unless given (the tests train on a handful)."""
     import torch
     from safetensors.torch import save_file
     from sentence_transformers import SentenceTransformer
@@ -76,13 +77,28 @@ def train(*, seed: int, epochs: float, batch_size: int, lr: float, max_seq: int,
         return np.asarray(model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True,
                                        show_progress_bar=False))
 
-    examples = build(load("train"), encode, seed=seed)
+    examples = build(questions if questions is not None else load("train"), encode, seed=seed)
     if limit:
         examples = examples[:limit]
     rng = random.Random(seed)
     steps_per_epoch = math.ceil(len(examples) / batch_size)
     total = max(1, round(steps_per_epoch * epochs))
     loss_fn = MultipleNegativesRankingLoss(model)
+
+    def features(batch: list[Example]) -> list[dict[str, Any]]:
+        return [model.preprocess([getattr(e, side) for e in batch]) for side in ("anchor", "positive", "negative")]
+
+    probe = examples[:batch_size]
+
+    def probe_loss() -> float:
+        """The loss on one fixed batch with dropout off: comparable before and after training."""
+        model.eval()
+        with torch.no_grad():
+            value = float(loss_fn(features(probe), torch.zeros(len(probe))))
+        model.train()
+        return value
+
+    probe_before = probe_loss()
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     schedule = get_linear_schedule_with_warmup(optimizer, max(1, total // 10), total)
     losses: list[float] = []
@@ -90,9 +106,7 @@ def train(*, seed: int, epochs: float, batch_size: int, lr: float, max_seq: int,
     step = 0
     while step < total:
         for batch in batches(examples, batch_size, rng):
-            features = [model.tokenize([getattr(e, side) for e in batch])
-                        for side in ("anchor", "positive", "negative")]
-            loss = loss_fn(features, torch.zeros(len(batch)))
+            loss = loss_fn(features(batch), torch.zeros(len(batch)))
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -105,6 +119,7 @@ def train(*, seed: int, epochs: float, batch_size: int, lr: float, max_seq: int,
                       f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
             if step >= total:
                 break
+    probe_after = probe_loss()
     out.mkdir(parents=True, exist_ok=True)
     state = model[0].auto_model.state_dict()
     save_file({k: v.detach().to(torch.float16).contiguous() for k, v in state.items()}, str(out / WEIGHTS_FILE),
@@ -118,6 +133,7 @@ def train(*, seed: int, epochs: float, batch_size: int, lr: float, max_seq: int,
         "examples": len(examples), "steps": step,
         "loss_first": round(float(np.mean(losses[:window])), 4),
         "loss_last": round(float(np.mean(losses[-window:])), 4),
+        "probe_loss_before": round(probe_before, 4), "probe_loss_after": round(probe_after, 4),
         "seconds": round(time.perf_counter() - started, 1), "threads": torch.get_num_threads(),
         "weights_sha256": sha256(out / WEIGHTS_FILE),
     }

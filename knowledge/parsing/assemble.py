@@ -19,6 +19,7 @@ What the words themselves say (a sentence ended, a piece cut short, a hyphen the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -262,4 +263,11 @@ def _next_in_run(number: str, following: str | None) -> bool:
         return False
     head, _, last = number.rpartition(".")
     next_head, _, next_last = following.rpartition(".")
-    return head == next_head and int(next_last) in (int(last), int(last) + 1)
+    part, next_part = _PART.fullmatch(last), _PART.fullmatch(next_last)  # '2', or lettered: 'Q2', 'B3', '5B'
+    if head != next_head or part is None or next_part is None:
+        return False
+    same_letters = (part["before"], part["after"]) == (next_part["before"], next_part["after"])
+    return same_letters and int(next_part["digits"]) in (int(part["digits"]), int(part["digits"]) + 1)
+
+
+_PART = re.compile(r"(?P<before>[A-Z]{0,2})(?P<digits>\d+)(?P<after>[A-Z]?)")

@@ -1,0 +1,85 @@
+"""The tuned encoder: what ships is what the corpus made, labels point at real clauses, training learns.
+
+Full training never runs here (``make train`` does, ~30 min on 2 cores); a run on a dozen questions checks that
+the loop lowers the loss on what it was shown and writes weights the bot can load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge.chunks import chunks_for
+from knowledge.embedding import HashEmbedder
+from knowledge.evaluation import normalise
+from knowledge.st_embedder import TUNED_DIR
+from training.corpus import SPLITS, answer_clauses, clauses_of, councils, digest, load
+from training.pairs import anchor_of, build
+from training.validate import problems
+
+MAX_MODEL_BYTES = 50 * 1024 * 1024
+
+
+def test_shipped_weights_are_the_recorded_ones_trained_on_this_corpus() -> None:
+    record = json.loads((TUNED_DIR / "training.json").read_text(encoding="utf-8"))
+    weights = TUNED_DIR / "model.safetensors"
+    assert weights.stat().st_size <= MAX_MODEL_BYTES
+    assert hashlib.sha256(weights.read_bytes()).hexdigest() == record["weights_sha256"]
+    assert record["corpus_sha256"] == digest(), "the corpus changed since training: run `make train`"
+    assert record["probe_loss_after"] < record["probe_loss_before"]
+
+
+def test_every_label_in_the_corpus_points_at_exactly_one_clause() -> None:
+    assert problems() == []
+
+
+def test_blind_councils_never_reach_training_or_validation() -> None:
+    blind = {slug for slug, c in councils().items() if c.blind}
+    assert blind
+    for split in ("train", "validation", "blind_bundled"):
+        assert not blind & {q["council"] for q in load(split)}
+    trained = {normalise(q["question"]) for q in load("train")}
+    for split in SPLITS[1:]:
+        assert not trained & {normalise(q["question"]) for q in load(split)}
+
+
+def test_examples_pair_a_question_with_its_answer_and_a_near_miss_from_the_same_protocol() -> None:
+    questions = [q for q in load("train") if q["council"] == "honiton" and q["kind"] == "answerable"][:20]
+    embedder = HashEmbedder()
+    examples = build(questions, embedder.embed, seed=1)
+    assert examples
+    passages = {c.embed_text for c in chunks_for(clauses_of("honiton"))}
+    by_anchor = {anchor_of(q): q for q in questions}
+    for example in examples:
+        q = by_anchor[example.anchor]
+        wanted = [normalise(p) for p in q["expect"]]
+        assert any(w in normalise(example.positive) for w in wanted)
+        assert not any(w in normalise(example.negative) for w in wanted)
+        answer = {normalise(clauses_of("honiton")[i].text) for i in answer_clauses(q)}
+        assert not any(a and a in normalise(example.negative) for a in answer)
+        assert example.negative in passages and example.positive in passages
+
+
+def test_the_same_seed_gives_the_same_examples() -> None:
+    questions = [q for q in load("train") if q["council"] == "ledbury"][:30]
+    embedder = HashEmbedder()
+    assert build(questions, embedder.embed, seed=7) == build(questions, embedder.embed, seed=7)
+
+
+@pytest.mark.model
+def test_a_tiny_training_run_lowers_the_loss_and_writes_loadable_weights(tmp_path: Path) -> None:
+    from safetensors import safe_open
+
+    from training.encoder import train
+
+    questions = [q for q in load("train") if q["council"] == "honiton" and q["kind"] == "answerable"][:24]
+    record = train(seed=3, epochs=3, batch_size=8, lr=5e-5, max_seq=64, limit=None, out=tmp_path,
+                   questions=questions)
+    assert record["probe_loss_after"] < record["probe_loss_before"]
+    with safe_open(str(tmp_path / "model.safetensors"), framework="numpy") as weights:
+        word = weights.get_tensor("embeddings.word_embeddings.weight")
+    assert word.dtype == np.float16 and word.shape == (30522, 384)
