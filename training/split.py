@@ -2,7 +2,9 @@
 
 Deterministic (no seed needed): a question of a training council goes to validation when the SHA-1 of its id
 falls in the lowest 15 %. A label that does not resolve to exactly one clause of the parsed text is dropped, and
-a question left with none is dropped too; both are counted, so the README can say what was lost.
+a question left with none is dropped too; both are counted, so the README can say what was lost. A question
+whose text was already taken (blind files come first by name) is dropped: a text in a blind split is never
+trained on, even when it was asked about another council (writers reuse the brief's examples, "gifts?").
 """
 
 from __future__ import annotations
@@ -18,18 +20,20 @@ from training.corpus import CORPUS, QUESTIONS, councils, resolve
 
 RAW = CORPUS / "raw"
 VALIDATION_SHARE = 15
-BLIND_FILES = {"blind_bundled.jsonl": "blind_bundled", "blind_councils.jsonl": "blind_councils"}
+BLIND_SPLITS = ("blind_bundled", "blind_councils")
+"""A writer's file named ``blind_bundled*.jsonl`` or ``blind_councils*.jsonl`` goes whole to that split."""
 
 
 def split_of(file: str, question: dict[str, Any]) -> str:
-    if file in BLIND_FILES:
-        return BLIND_FILES[file]
+    for split in BLIND_SPLITS:
+        if file.startswith(split):
+            return split
     bucket = int(hashlib.sha1(question["id"].encode()).hexdigest(), 16) % 100
     return "validation" if bucket < VALIDATION_SHARE else "train"
 
 
 def main() -> int:
-    out: dict[str, list[dict[str, Any]]] = {s: [] for s in ("train", "validation", *BLIND_FILES.values())}
+    out: dict[str, list[dict[str, Any]]] = {s: [] for s in ("train", "validation", *BLIND_SPLITS)}
     dropped: Counter[str] = Counter()
     seen: set[str] = set()
     for path in sorted(RAW.glob("*.jsonl")):
