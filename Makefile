@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint typecheck unit bench eval clean
+.PHONY: run test lint typecheck unit bench eval train clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/protocol-bot eval ../shared/eval/dev_questions.jsonl
+
+# Reproduce the shipped encoder from the corpus (fixed seed; ~30 min on 2 cores). Never run by `make run` or CI.
+train: $(STAMP)
+	$(BIN)/python -m training.validate
+	$(BIN)/python -m training.encoder --seed 13 --epochs 3 --batch-size 32 --lr 5e-5 --max-seq 128
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 EXTRA = {
     "dev": ROOT.parent / "shared" / "eval" / "dev_questions.jsonl",
@@ -45,7 +47,7 @@ def questions_of(split: str) -> list[dict[str, Any]]:
     return load_questions(EXTRA[split]) if split in EXTRA else load(split)
 
 
-def run(splits: list[str], stages: list[str]) -> dict[str, Any]:
+def run(splits: list[str], stages: list[str], overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     from adapters.cli.runtime import make_service
     from bot.answers import compose
     from config.settings import retrieval_settings
@@ -53,7 +55,7 @@ def run(splits: list[str], stages: list[str]) -> dict[str, Any]:
     from knowledge.retrieval import search
 
     service = make_service()
-    configured = retrieval_settings()
+    configured = dataclasses.replace(retrieval_settings(), **(overrides or {}))
     settings = {"dense": dataclasses.replace(configured, dense_weight=1.0, lexical_weight=0.0),
                 "hybrid": configured}
     report: dict[str, Any] = {"encoder": service.library.embedder.name}
@@ -77,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.corpus_eval", description=__doc__)
     parser.add_argument("--splits", default="dev,validation,blind_bundled,blind_councils,bench_blind,bench_foreign")
     parser.add_argument("--stages", default=",".join(STAGES))
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a retrieval setting for this run (config/retrieval.yaml keys)")
     parser.add_argument("--home", type=Path, default=None,
                         help="default: /tmp/protocol-bot-corpus-<encoder> (kept between runs)")
     args = parser.parse_args(argv)
@@ -85,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     home = args.home or Path(f"/tmp/protocol-bot-corpus-{encoder}")
     os.environ["PROTOCOL_BOT_HOME"] = str(home)
     prepare_home(home)
-    report = run(args.splits.split(","), args.stages.split(","))
+    overrides = {key: yaml.safe_load(value) for key, value in (item.split("=", 1) for item in args.set)}
+    report = run(args.splits.split(","), args.stages.split(","), overrides)
     json.dump(report, sys.stdout, indent=1)
     print()
     return 0

@@ -6,7 +6,9 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FORBIDDEN = {"knowledge": {"bot", "adapters"}, "bot": {"adapters"}, "config": {"bot", "adapters", "knowledge"}}
+FORBIDDEN = {"knowledge": {"bot", "adapters", "training"}, "bot": {"adapters", "training"}, "adapters": {"training"},
+             "config": {"bot", "adapters", "knowledge", "training"}}
+"""``training`` imports torch to fit the encoder: nothing the bot runs may import it."""
 
 
 def imports_of(path: Path) -> set[str]:
