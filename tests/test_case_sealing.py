@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cases.keys import ENV_VAR, CaseKeyError, MasterKey, key_file, load_master_key
+from bot.cases.keys import ENV_VAR, FILE_VAR, CaseKeyError, MasterKey, key_file, load_master_key, write_key_file
 from bot.cases.sealing import SealError, rewrap, seal, unseal
 
 DETAILS = "Cllr Example shouted at me in the office on 3 March and said I would lose my job."
@@ -43,18 +43,34 @@ def test_rotation_rewraps_the_data_key_and_keeps_the_details() -> None:
         unseal(old, "LED-2026-0007", rotated)
 
 
-def test_first_use_creates_a_private_key_file_and_reuses_it(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_key_is_an_error_and_never_made_on_the_side(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding 3: reading the key used to create a new one when the file was gone, splitting the store."""
     monkeypatch.delenv(ENV_VAR, raising=False)
-    first = load_master_key(tmp_path)
-    mode = stat.S_IMODE(os.stat(key_file(tmp_path)).st_mode)
-    assert mode == 0o600
+    monkeypatch.delenv(FILE_VAR, raising=False)
+    with pytest.raises(CaseKeyError, match="keys init") as missing:
+        load_master_key(tmp_path)
+    assert str(key_file(tmp_path)) in str(missing.value)
+    assert not key_file(tmp_path).exists()
+    first = write_key_file(key_file(tmp_path), MasterKey.generate())
+    assert stat.S_IMODE(os.stat(key_file(tmp_path)).st_mode) == 0o600
     assert load_master_key(tmp_path) == first
     assert first.encoded() not in repr(first)
 
 
+def test_the_key_file_can_live_outside_the_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    outside = tmp_path / "secrets" / "case.key"
+    monkeypatch.setenv(FILE_VAR, str(outside))
+    home = tmp_path / "home"
+    assert key_file(home) == outside
+    key = write_key_file(outside, MasterKey.generate())
+    assert load_master_key(home) == key and not (home / "keys").exists()
+
+
 def test_environment_key_wins_and_a_bad_one_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     key = MasterKey.generate()
+    monkeypatch.delenv(FILE_VAR, raising=False)
     monkeypatch.setenv(ENV_VAR, key.encoded())
     assert load_master_key(tmp_path) == key and not key_file(tmp_path).exists()
     monkeypatch.setenv(ENV_VAR, "not-a-key")
@@ -64,7 +80,8 @@ def test_environment_key_wins_and_a_bad_one_is_refused(tmp_path: Path, monkeypat
 
 def test_a_key_file_others_can_read_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_VAR, raising=False)
-    load_master_key(tmp_path)
+    monkeypatch.delenv(FILE_VAR, raising=False)
+    write_key_file(key_file(tmp_path), MasterKey.generate())
     key_file(tmp_path).chmod(0o644)
     with pytest.raises(CaseKeyError, match="chmod 600"):
         load_master_key(tmp_path)

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from adapters.memory import MemoryAdapter
+from bot.cases.keys import ENV_VAR, MasterKey
 from bot.dialogue import Dialogue
 from bot.messages import QuoteBlock, Reply, Visibility
 from bot.middleware import RateLimit
@@ -24,6 +25,12 @@ from knowledge.embedding import HashEmbedder
 from knowledge.library import Library
 
 DETAILS = "On 3 March Cllr X shouted at the clerk in the office and called her useless."
+
+
+@pytest.fixture(autouse=True)
+def case_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deployment's case key (``protocol-bot keys init`` or the first start made it; a Dialogue never does)."""
+    monkeypatch.setenv(ENV_VAR, MasterKey.generate().encoded())
 
 
 @pytest.fixture

@@ -159,3 +159,76 @@ def test_unsupported_database_url_is_refused_without_echoing_a_password(url: str
     with pytest.raises(StoreUnavailable, match="PROTOCOL_BOT_DATABASE_URL") as caught:
         asyncio.run(Store.open())
     assert "s3cret" not in str(caught.value)
+
+
+async def test_a_removed_member_s_id_is_never_given_to_someone_new(store: Store) -> None:
+    """Cases name their recipients and subjects by member id (issue 14, finding 1): an id must stay retired."""
+    await store.members.sync_roster("wendlebury", ROSTER)
+    bob = await store.members.by_identity("telegram", "42")
+    assert bob is not None
+    assert await store.members.set_roles(bob.id, []) is None  # the Clerk removes him in chat
+    newcomer = await store.members.add("wendlebury", "mole", ["councillor"], platform="terminal", user_id="mole")
+    assert newcomer.id > bob.id
+    await store.members.sync_roster("wendlebury", [ROSTER[0]])  # and a roster edit removes the newcomer's peers
+    again = await store.members.add("wendlebury", "mole2", ["councillor"], platform="terminal", user_id="mole2")
+    assert again.id > newcomer.id
+
+
+async def test_upgrading_an_old_sqlite_database_keeps_identities_and_retires_used_ids(tmp_path: Path) -> None:
+    """Migration 0006 rebuilds ``members`` on SQLite: nothing that refers to it may be lost, and an id a case
+    still names (its member since deleted) is never handed out again."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.store.database import Database
+    from bot.store.migrate import alembic_config
+
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+
+    def to_0005(connection: Connection) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0005")
+
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(to_0005)
+            for name in ("ann", "bob", "whitcombe"):
+                await connection.execute(text("INSERT INTO members (council, name, roles, source) "
+                                              "VALUES ('wendlebury', :n, '[]', 'roster')"), {"n": name})
+                await connection.execute(text("INSERT INTO identities (platform, user_id, member_id) SELECT "
+                                              "'terminal', :n, id FROM members WHERE name = :n"), {"n": name})
+            await connection.execute(text(
+                "INSERT INTO cases (reference, council, flow, status, about_role, recipient, receipt_hash, anonymous, "
+                "key_id, wrapped_key, ciphertext, created_at) VALUES ('WEN-2026-0001', 'wendlebury', 'concern', "
+                "'open', 'clerk', 'x', 'h', 0, 'k', X'00', X'01', CURRENT_TIMESTAMP)"))
+            await connection.execute(text("INSERT INTO case_recipients (case_id, member_id) VALUES (1, 3)"))
+            await connection.execute(text("DELETE FROM members WHERE id = 3"))  # what /role remove did
+        assert await database.upgrade() == head()
+    finally:
+        await database.close()
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        assert (await store.members.by_identity("terminal", "bob")) is not None
+        assert await store.cases.recipients(1) == [3]
+        mole = await store.members.add("wendlebury", "mole", ["councillor"], platform="terminal", user_id="mole")
+        assert mole.id == 4
+    finally:
+        await store.close()
+
+
+def test_the_sqlite_database_is_created_private(tmp_path: Path) -> None:
+    import stat
+
+    async def open_and_write() -> None:
+        store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'private.db'}")
+        try:
+            await store.conversations.load("terminal", "t", "ann")
+            files = list(tmp_path.glob("private.db*"))
+            assert {p.name for p in files} >= {"private.db", "private.db-wal"}
+            for path in files:
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+        finally:
+            await store.close()
+
+    asyncio.run(open_and_write())

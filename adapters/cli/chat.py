@@ -10,6 +10,7 @@ import asyncio
 import getpass
 from collections.abc import Callable
 
+from adapters.cli.cases import check_case_key
 from bot.dialogue import Dialogue
 from bot.messages import Action, Incoming, Reply
 from bot.qa import QaService
@@ -36,6 +37,9 @@ async def _chat(service: QaService, *, council: str | None, user: str, read: Cal
                 write: Callable[[str], None]) -> int:
     store = await Store.open()
     try:
+        refused = await check_case_key(store)  # a missing or wrong case key stops here, before anyone types
+        if refused is not None:
+            return refused
         dialogue = Dialogue(service, store)
         await dialogue.start()
         write(BANNER)

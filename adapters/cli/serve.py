@@ -8,6 +8,7 @@ imports slack-bolt and the other way round. Tokens come from the environment onl
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     options = ServeOptions(port=args.port, host=args.host, webhook=args.webhook,
                            socket_mode=True if args.socket_mode else (False if args.http else None))
+    from adapters.cli.cases import startup_check
+
+    refused = asyncio.run(startup_check())  # the case key must be the database's before any message is taken
+    if refused is not None:
+        return refused
     runner = importlib.import_module(f"adapters.{platforms[0]}.runner")
     result: int = runner.run(options)
     return result

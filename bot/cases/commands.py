@@ -2,16 +2,21 @@
 
 Both work only in a private chat. A code typed in a group is refused without looking it up (the group has
 seen it; the reporter is told to withdraw or keep it private). Wrong and unknown codes get the same answer.
+``/cases`` shows a member only the cases sent to them that they were not the subject of when filed.
 """
 
 from __future__ import annotations
 
+import logging
+
 from bot.cases.desk import TooManyAttempts, looks_like_code
-from bot.commands import Command, CommandTable
+from bot.cases.keys import CaseKeyError
+from bot.commands import Command, CommandTable, Handler
 from bot.context import Turn
-from bot.flows.submit import desk_for
+from bot.flows.submit import KEY_PROBLEM, desk_for
 from bot.messages import Reply, Visibility, say
 
+log = logging.getLogger(__name__)
 NO_SUCH_CODE = "I can't find a case with that code. Check it and try again (codes look like ABCD-EFGH-JKMN-PQRS)."
 PRIVATE_ONLY = "Please use this in a private chat with me, not here."
 
@@ -59,7 +64,7 @@ async def _cases(turn: Turn, args: str) -> list[Reply]:
     if turn.member is None:
         return [say("You have no cases: only people on a council roster receive them.", kind="cases")]
     desk = desk_for(turn)
-    mine = await turn.store.cases.for_recipient(turn.member.id)
+    mine = await desk.readable_by(turn.member, turn.incoming.platform, turn.incoming.user_id)
     reference = args.strip().upper()
     if not reference:
         if not mine:
@@ -70,7 +75,7 @@ async def _cases(turn: Turn, args: str) -> list[Reply]:
     if case is None:
         await turn.audit("case.read_refused", ref=reference[:32])
         return [say("No case with that reference was sent to you.", kind="cases")]
-    content = desk.open(case)
+    content = await desk.open(case)
     await turn.audit("case.read", ref=case.reference)
     if case.ciphertext is None:
         return [say(f"{case.reference} ({case.status}): its details were deleted after the retention period.",
@@ -82,7 +87,20 @@ async def _cases(turn: Turn, args: str) -> list[Reply]:
     return [say("\n".join(lines), kind="case_read")]
 
 
+def _key_guard(handler: Handler) -> Handler:
+    """A key that is missing or not the database's: a polite reply here, the reason in the log (no content)."""
+    async def guarded(turn: Turn, args: str) -> list[Reply]:
+        try:
+            return await handler(turn, args)
+        except CaseKeyError as exc:
+            log.error("confidential cases unavailable: %s", exc)
+            return [say(KEY_PROBLEM, kind="case_key_problem")]
+
+    return guarded
+
+
 def register(table: CommandTable) -> None:
-    table.register(Command("case", _case, "check, add to or withdraw your report", usage="CODE [add TEXT|withdraw]",
+    table.register(Command("case", _key_guard(_case), "check, add to or withdraw your report",
+                           usage="CODE [add TEXT|withdraw]", interrupts_flows=True))
+    table.register(Command("cases", _key_guard(_cases), "reports sent to you", usage="[REFERENCE]",
                            interrupts_flows=True))
-    table.register(Command("cases", _cases, "reports sent to you", usage="[REFERENCE]", interrupts_flows=True))

@@ -1,35 +1,58 @@
 """Submitting, finding and reading confidential cases; the only place case details are sealed or opened.
 
-The reporter gets a reference (``LED-2026-0007``) and a receipt code shown once; only the code's hash is
-kept, so the database cannot tell anyone who holds a code. Recipients are roster members chosen by the
-council's routing, minus anyone holding the role the case is about. Wrong codes are counted per person and
-answered with the same words as unknown ones, so guessing learns nothing and is slowed down.
+The reporter gets a reference (``LED-2026-0007``) and a receipt code shown once; only an HMAC of the code is
+kept, keyed by a secret the master key wraps, so the database alone cannot test guesses. Recipients are
+chosen by the council's routing and fixed when the case is filed (by member id; ids are never reused). The
+people it is about (every member holding the role it names, when the role is one person's) are recorded then,
+with their platform identities, and never receive, list or read it, whatever the roster says later.
+
+Wrong codes are counted per person and across everyone and answered with the same words as unknown ones. The
+right code is looked up before any limit applies, so nobody (a guesser spending the shared budget included) can
+lock a reporter out; with 31^16 possible codes the limits are there to notice and slow guessing, not to make it
+hopeless, which the code's length already does.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-from collections.abc import Callable
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.cases.keys import MasterKey
-from bot.cases.sealing import Sealed, rewrap, seal, unseal
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.cases.keyring import CaseKeys, Keyring
+from bot.cases.sealing import Sealed, seal, unseal
 from bot.codes import ALPHABET, code_hash, new_code, normalise
 from bot.people import Member
-from bot.store import Store
-from bot.store.cases import DuplicateReference, NewCase, StoredCase
+from bot.store import Store, StoreError
+from bot.store.cases import DuplicateReference, KeyChanged, NewCase, StoredCase, Subject
+
+log = logging.getLogger(__name__)
 
 CODE_GROUPS = 4
 ATTEMPTS_PER_HOUR = 5
+"""Wrong codes one person may send in an hour before further wrong ones are refused."""
+ALL_ATTEMPTS_PER_HOUR = 50
+"""Wrong codes everyone together may send in an hour before further wrong ones are refused."""
 RETENTION_DAYS = 180
+SUBJECT_ROLES = frozenset({"clerk", "deputy clerk", "rfo", "chair", "vice-chair"})
+"""Roles one person holds, so a case about "the Clerk" or "the RFO" is about whoever holds them. A case about
+"a councillor" or "an officer" names nobody in particular (the flows ask no name), so excludes nobody."""
 
 
 def new_receipt_code() -> str:
     return "-".join(new_code(4) for _ in range(CODE_GROUPS))
 
 
-def receipt_hash(code: str) -> str:
+def receipt_hash(secret: bytes, code: str) -> str:
+    return hmac.new(secret, b"protocol-bot receipt\0" + normalise(code).encode(), hashlib.sha256).hexdigest()
+
+
+def unkeyed_receipt_hash(code: str) -> str:
+    """How codes were hashed before migration 0006; such a hash is replaced by the keyed one when first used."""
     return code_hash("receipt", code)
 
 
@@ -55,6 +78,8 @@ class Submission:
 class Submitted:
     case: StoredCase
     receipt_code: str
+    recipients: tuple[Member, ...]
+    """Who it was sent to: the routed recipients minus anyone it is about."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,83 +93,138 @@ class TooManyAttempts(Exception):
     pass
 
 
-class CaseDesk:
-    def __init__(self, store: Store, master_key: Callable[[], MasterKey], *,
-                 retention: timedelta = timedelta(days=RETENTION_DAYS)) -> None:
-        self.store = store
-        self._master_key = master_key
-        self.retention = retention
+class NoRecipients(Exception):
+    """Everyone the route names is someone the case is about: there is nobody to send it to."""
 
-    async def submit(self, submission: Submission) -> Submitted:
-        year = datetime.now(UTC).year
-        prefix = f"{submission.council[:3].upper()}-{year}"
-        content: dict[str, object] = {"answers": submission.answers, "additions": [],
-                   "reporter": submission.reporter.name if submission.reporter else None}
-        code = new_receipt_code()
-        for _ in range(20):
-            reference = f"{prefix}-{await self.store.cases.next_number(prefix):04d}"
-            sealed = seal(self._master_key(), reference, json.dumps(content))
-            new = NewCase(submission.council, submission.flow, submission.about, submission.recipient,
-                          receipt_hash(code), submission.reporter.id if submission.reporter else None,
-                          submission.anonymous, sealed.key_id, sealed.wrapped_key, sealed.ciphertext)
-            try:
-                case = await self.store.cases.create(reference, new, [m.id for m in submission.recipients])
-                return Submitted(case, code)
-            except DuplicateReference:
-                continue  # another worker took this number a moment ago
-        raise RuntimeError("could not allocate a case reference")
 
-    async def by_code(self, platform: str, user_id: str, code: str) -> StoredCase | None:
-        """``None`` for a wrong or unknown code alike; ``TooManyAttempts`` after too many wrong ones."""
-        attempts = await self.store.cases.wrong_receipts_since(platform, user_id, timedelta(hours=1))
-        if attempts >= ATTEMPTS_PER_HOUR:
-            raise TooManyAttempts()
-        case = await self.store.cases.by_receipt(receipt_hash(code))
-        if case is None:
-            await self.store.cases.record_wrong_receipt(platform, user_id)
-        return case
-
-    def open(self, case: StoredCase) -> CaseContent:
-        if case.ciphertext is None:
-            return CaseContent({}, None, [])
-        data = json.loads(unseal(self._master_key(), case.reference,
-                                 Sealed(case.key_id, case.wrapped_key, case.ciphertext)))
-        reporter = None if case.anonymous else data.get("reporter")
-        return CaseContent(dict(data.get("answers", {})), reporter, list(data.get("additions", [])))
-
-    async def add_information(self, case: StoredCase, text: str) -> None:
-        if case.ciphertext is None:
-            return
-        key = self._master_key()
-        data = json.loads(unseal(key, case.reference, Sealed(case.key_id, case.wrapped_key, case.ciphertext)))
-        data.setdefault("additions", []).append(text)
-        sealed = seal(key, case.reference, json.dumps(data))
-        await self.store.cases.update_details(case.id, key_id=sealed.key_id, wrapped_key=sealed.wrapped_key,
-                                              ciphertext=sealed.ciphertext)
-
-    async def withdraw(self, case: StoredCase) -> None:
-        await self.store.cases.set_status(case.id, "withdrawn")
-
-    async def purge(self) -> list[str]:
-        return await self.store.cases.purge_closed_before(datetime.now(UTC) - self.retention)
-
-    async def rotate(self, old: MasterKey, new: MasterKey) -> int:
-        """Re-wrap every case's data key under ``new``; the sealed details are not decrypted."""
-        count = 0
-        for case in await self.store.cases.all_sealed():
-            if case.ciphertext is None or case.key_id == new.key_id:
-                continue
-            sealed = rewrap(old, new, case.reference, Sealed(case.key_id, case.wrapped_key, case.ciphertext))
-            await self.store.cases.update_details(case.id, key_id=sealed.key_id, wrapped_key=sealed.wrapped_key,
-                                                  ciphertext=sealed.ciphertext)
-            count += 1
-        return count
+def is_subject(member: Member, about: str) -> bool:
+    return about in SUBJECT_ROLES and about in member.roles
 
 
 def recipients_for(members: list[Member], role: str, committee: str | None, about: str) -> tuple[Member, ...]:
     """Holders of ``role`` (of ``committee``), never anyone holding the role the case is about."""
-    chosen = [m for m in members if role in m.roles
-              and (committee is None or (m.committee or "").lower() == committee.lower())]
-    if about in ("clerk", "chair"):
-        chosen = [m for m in chosen if about not in m.roles]
-    return tuple(chosen)
+    return tuple(m for m in members if role in m.roles and not is_subject(m, about)
+                 and (committee is None or (m.committee or "").lower() == committee.lower()))
+
+
+class CaseDesk:
+    def __init__(self, store: Store, keyring: Keyring, *,
+                 retention: timedelta = timedelta(days=RETENTION_DAYS)) -> None:
+        self.store = store
+        self.keyring = keyring
+        self.retention = retention
+
+    async def _keys(self) -> CaseKeys:
+        return await self.keyring.keys(self.store)
+
+    async def subjects(self, council: str, about: str) -> list[Subject]:
+        """Everyone the case is about as the roster stands now, each with every platform identity they have."""
+        members = [m for m in await self.store.members.of_council(council) if is_subject(m, about)]
+        found = [Subject(m.id) for m in members]
+        found += [Subject(member_id, platform, user_id)
+                  for member_id, platform, user_id in await self.store.cases.identities([m.id for m in members])]
+        return found
+
+    async def submit(self, submission: Submission) -> Submitted:
+        """Seal and file the case (``NoRecipients`` if only people it is about would receive it)."""
+        subjects = await self.subjects(submission.council, submission.about)
+        excluded = {s.member_id for s in subjects}
+        recipients = tuple(m for m in submission.recipients if m.id not in excluded)
+        if not recipients:
+            raise NoRecipients()
+        year = datetime.now(UTC).year
+        prefix = f"{submission.council[:3].upper()}-{year}"
+        content: dict[str, object] = {"answers": submission.answers, "additions": [],
+                                      "reporter": submission.reporter.name if submission.reporter else None}
+        code = new_receipt_code()
+        for _ in range(20):
+            keys = await self._keys()
+            reference = f"{prefix}-{await self.store.cases.next_number(prefix):04d}"
+            sealed = seal(keys.master, reference, json.dumps(content))
+            new = NewCase(submission.council, submission.flow, submission.about, submission.recipient,
+                          receipt_hash(keys.receipt_secret, code),
+                          submission.reporter.id if submission.reporter else None,
+                          submission.anonymous, sealed.key_id, sealed.wrapped_key, sealed.ciphertext)
+            try:
+                case = await self.store.cases.create(reference, new, [m.id for m in recipients], subjects)
+                return Submitted(case, code, recipients)
+            except (DuplicateReference, KeyChanged):
+                continue  # another worker took this number, or the key was rotated, a moment ago
+        raise RuntimeError("could not allocate a case reference")
+
+    async def by_code(self, platform: str, user_id: str, code: str) -> StoredCase | None:
+        """The case for a receipt code. The right code is always accepted; a wrong or unknown one gives ``None``,
+        or ``TooManyAttempts`` once this person, or everyone together, sent too many in the last hour."""
+        case = None
+        if await self.store.cases.key_record() is not None:  # none yet: no case was filed with a keyed hash
+            case = await self.store.cases.by_receipt(receipt_hash((await self._keys()).receipt_secret, code))
+        if case is None:
+            case = await self.store.cases.by_receipt(unkeyed_receipt_hash(code))
+            if case is not None:
+                await self.store.cases.set_receipt_hash(case.id, receipt_hash((await self._keys()).receipt_secret,
+                                                                               code))
+        if case is not None:
+            return case
+        await self.store.cases.record_wrong_receipt(platform, user_id)
+        mine = await self.store.cases.wrong_receipts_since(platform, user_id, timedelta(hours=1))
+        everyone = await self.store.cases.all_wrong_receipts_since(timedelta(hours=1))
+        if everyone == ALL_ATTEMPTS_PER_HOUR + 1:
+            log.warning("receipt codes: %d wrong codes from everyone in the last hour; refusing further wrong ones",
+                        everyone)
+        if mine > ATTEMPTS_PER_HOUR or everyone > ALL_ATTEMPTS_PER_HOUR:
+            raise TooManyAttempts()
+        return None
+
+    async def readable_by(self, member: Member, platform: str, user_id: str) -> list[StoredCase]:
+        """Cases this member received, minus any they (or this account) were the subject of when filed."""
+        return await self.store.cases.for_recipient(member.id, platform, user_id)
+
+    async def open(self, case: StoredCase) -> CaseContent:
+        if case.ciphertext is None or case.wrapped_key is None:
+            return CaseContent({}, None, [])
+        keys = await self._keys()
+        data = json.loads(unseal(keys.master, case.reference, Sealed(case.key_id, case.wrapped_key, case.ciphertext)))
+        reporter = None if case.anonymous else data.get("reporter")
+        return CaseContent(dict(data.get("answers", {})), reporter, list(data.get("additions", [])))
+
+    async def add_information(self, case: StoredCase, text: str) -> None:
+        for _ in range(5):
+            current = await self.store.cases.by_reference(case.reference)
+            if current is None or current.ciphertext is None or current.wrapped_key is None:
+                return
+            keys = await self._keys()
+            data = json.loads(unseal(keys.master, current.reference,
+                                     Sealed(current.key_id, current.wrapped_key, current.ciphertext)))
+            data.setdefault("additions", []).append(text)
+            sealed = seal(keys.master, current.reference, json.dumps(data))
+            try:
+                await self.store.cases.update_details(current.id, key_id=sealed.key_id,
+                                                      wrapped_key=sealed.wrapped_key, ciphertext=sealed.ciphertext)
+                return
+            except KeyChanged:
+                continue  # rotated meanwhile: read it again under the new key
+        raise RuntimeError("the case key kept changing")
+
+    async def withdraw(self, case: StoredCase) -> None:
+        await self.store.cases.set_status(case.id, "withdrawn")
+
+    async def purge(self) -> Purged:
+        """Crypto-shred cases closed longer ago than the retention period, then wipe what they leave behind in the
+        database files (``Database.wipe_free_space``). The deletion is committed first; a wipe that could not
+        finish is reported in ``problem`` (run the purge again, or VACUUM as the table's owner)."""
+        purged = await self.store.cases.purge_closed_before(datetime.now(UTC) - self.retention)
+        if not purged:
+            return Purged([], None)
+        try:
+            await self.store.database.wipe_free_space()
+        except (StoreError, SQLAlchemyError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            return Purged(purged, f"{type(exc).__name__}: {reason}")
+        return Purged(purged, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    references: list[str]
+    problem: str | None
+    """Why the database's free space could not be wiped (the details are deleted all the same)."""

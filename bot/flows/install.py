@@ -7,11 +7,10 @@ the one place that knows which actions, commands and definitions make up the shi
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import cache
 from pathlib import Path
 
 from bot.cases import commands as case_commands
-from bot.cases.keys import MasterKey, load_master_key
+from bot.cases.keyring import Keyring
 from bot.commands import Command, CommandTable
 from bot.context import Services, Turn
 from bot.flowhooks import FlowRegistry
@@ -34,13 +33,9 @@ def _flow(registry: FlowRegistry, name: str) -> YamlFlow | None:
 def install(registry: FlowRegistry, commands: CommandTable, add_action: Callable[[str, ActionHandler], None],
             home: Path) -> None:
     actions = default_actions(submit=submit_action)
-
-    @cache
-    def master_key() -> MasterKey:
-        return load_master_key(home)
-
+    keyring = Keyring(home)  # never creates a key: that is `protocol-bot keys init` or the first start's
     for definition in load_flows(frozenset(actions)).values():
-        flow = YamlFlow(definition, actions, master_key)
+        flow = YamlFlow(definition, actions, keyring.current)
         registry.register(flow)
         if definition.name in COMMANDS:
             name, help_text = COMMANDS[definition.name]

@@ -3,15 +3,19 @@
 Who receives it comes from the council's routing: the holder of the routed role, or, for a grievance and
 for a route that would reach the very person the report is about (Ledbury 5.4 read literally), the body
 the profile names under ``personnel`` with its own citation. Notices to recipients say only that a case
-exists and where to read it, never what it says, and never go to anyone holding the role it is about.
+exists and where to read it, never what it says, and never go to anyone the case is about (the desk fixes the
+recipients and records the subjects when it files the case).
 """
 
 from __future__ import annotations
 
+import logging
+
 from bot.broadcasts.compose import to_json
 from bot.broadcasts.settings import DELIVERY_PLATFORMS
-from bot.cases.desk import CaseDesk, Submission, recipients_for
-from bot.cases.keys import load_master_key
+from bot.cases.desk import CaseDesk, NoRecipients, Submission, recipients_for
+from bot.cases.keyring import Keyring
+from bot.cases.keys import CaseKeyError
 from bot.context import Turn
 from bot.flows.actions import book_for
 from bot.flows.definition import END
@@ -19,14 +23,16 @@ from bot.flows.engine import ActionResult, FlowRun
 from bot.messages import QuoteBlock, Reply, Target, Text, Visibility
 from bot.routing import Route
 
+log = logging.getLogger(__name__)
 NOT_DELIVERED = "Nothing was sent, and what you typed has been deleted."
+KEY_PROBLEM = ("Confidential reports are unavailable just now: the key that protects them is not set up correctly "
+               "on this server. Nothing was sent or read. Please tell your Clerk or whoever runs this bot.")
 
 
 def desk_for(turn: Turn) -> CaseDesk:
     desk = turn.services.extras.get("case_desk")
     if not isinstance(desk, CaseDesk):
-        home = turn.services.qa.library.home
-        desk = CaseDesk(turn.store, lambda: load_master_key(home))
+        desk = CaseDesk(turn.store, Keyring(turn.services.qa.library.home))
         turn.services.extras["case_desk"] = desk
     return desk
 
@@ -76,11 +82,20 @@ async def submit_action(run: FlowRun) -> ActionResult:
                             next=END)
     answers = {**run.answers, **run.opened}
     desk = desk_for(turn)
-    submitted = await desk.submit(Submission(
-        council=council, flow=run.flow.name, about=about, recipient=route.recipient or "",
-        recipients=recipients, reporter=turn.member, anonymous=answers.get("anonymous") == "yes",
-        answers=answers))
-    case = submitted.case
+    try:
+        submitted = await desk.submit(Submission(
+            council=council, flow=run.flow.name, about=about, recipient=route.recipient or "",
+            recipients=recipients, reporter=turn.member, anonymous=answers.get("anonymous") == "yes",
+            answers=answers))
+    except NoRecipients:
+        return ActionResult([Reply((Text(f"Everyone recorded as {route.recipient} is someone this is about, so I "
+                                         f"cannot deliver it. {NOT_DELIVERED}"),), meta={"kind": "not_delivered"})],
+                            next=END)
+    except CaseKeyError as exc:
+        log.error("confidential cases unavailable: %s", exc)
+        return ActionResult([Reply((Text(f"{KEY_PROBLEM} What you typed has been deleted."),),
+                                   meta={"kind": "not_delivered"})], next=END)
+    case, recipients = submitted.case, submitted.recipients
     await turn.audit("case.submitted", ref=case.reference)
     text = (f"A confidential {run.flow.noun} ({case.reference}) has been sent to you through Protocol Bot. Read it "
             f"in a private chat with me: /cases {case.reference}")

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -46,13 +47,26 @@ def shown(url: URL) -> str:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers carry on while one writer commits, and with ``synchronous=NORMAL`` a commit needs
-    no fsync (a power cut may lose the last commits, never corrupt the file); foreign keys are off unless asked."""
+    no fsync (a power cut may lose the last commits, never corrupt the file); foreign keys are off unless asked;
+    ``secure_delete`` overwrites deleted content with zeros instead of leaving it in free space."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _private_file(path: Path) -> None:
+    """The database file created 0600 before SQLite opens it (SQLite gives its ``-wal`` and ``-shm`` files the
+    database file's permissions); an existing one readable by others is made private, with its companions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if each.exists() and each.stat().st_mode & 0o077:
+            each.chmod(0o600)
 
 
 async def serialise(session: AsyncSession, name: str) -> None:
@@ -73,7 +87,7 @@ class Database:
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             if self.url.database and self.url.database != ":memory:":
-                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+                _private_file(Path(self.url.database))
             kwargs["connect_args"] = {"timeout": 30}
             # One connection per process: SQLite lets one writer in at a time, and a second connection of ours
             # waiting for the lock does not queue, it polls (sleeps of 1, 2, 5 ... 100 ms between tries), which
@@ -119,8 +133,34 @@ class Database:
         except (SQLAlchemyError, OSError) as exc:
             raise StoreUnavailable(f"Cannot open the database at {self.shown_url}: {_reason(exc, self.url)}") from exc
 
+    async def wipe_free_space(self) -> str:
+        """After deleting sensitive data: leave none of its old bytes in the database files. SQLite: the WAL is
+        checkpointed into the database and truncated to nothing, ``VACUUM`` rewrites the file from live rows only,
+        and the WAL is truncated again (deleted cells are zeroed as they go, ``secure_delete``). PostgreSQL:
+        ``VACUUM FULL cases`` rewrites the table without its dead row versions. Returns what was done, for the
+        operator; raises ``StoreUnavailable`` if SQLite could not finish (another connection reading throughout)."""
+        async with self.autocommit.connect() as connection:
+            if not self.is_sqlite:
+                await connection.exec_driver_sql("VACUUM FULL cases")
+                return "VACUUM FULL cases"
+            await _checkpoint(connection)
+            await connection.exec_driver_sql("VACUUM")
+            await _checkpoint(connection)
+        return "WAL checkpointed and truncated, VACUUM"
+
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+async def _checkpoint(connection: AsyncConnection) -> None:
+    busy = 1
+    for _ in range(50):  # a reader in another process may hold an old snapshot for a moment
+        busy = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()[0]
+        if busy == 0:
+            return
+        await asyncio.sleep(0.1)
+    raise StoreUnavailable("The database is busy (another process kept reading): its free space could not be wiped. "
+                           "Run the command again when it is quieter.")
 
 
 def _reason(exc: BaseException, url: URL) -> str:

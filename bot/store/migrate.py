@@ -1,7 +1,9 @@
 """Alembic, configured in code: the migrations ship inside the package, so an installed bot (no
 ``alembic.ini`` in sight) upgrades its own database at start or with ``protocol-bot db upgrade``.
 
-On PostgreSQL an advisory lock makes several workers starting at once migrate one after another.
+On PostgreSQL an advisory lock makes several workers starting at once migrate one after another. On SQLite
+foreign keys are off while migrating: changing a table there means rebuilding it, and dropping the old copy
+would otherwise cascade into the tables that refer to it (``PRAGMA foreign_key_check`` runs before commit).
 """
 
 from __future__ import annotations
@@ -37,12 +39,27 @@ def _upgrade(connection: Connection) -> str:
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"migration left {len(broken)} rows pointing at nothing (first: {broken[0]})")
     return MigrationContext.configure(connection).get_current_revision() or ""
 
 
 async def upgrade(engine: AsyncEngine) -> str:
-    async with engine.begin() as connection:
-        return await connection.run_sync(_upgrade)
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as connection:
+            return await connection.run_sync(_upgrade)
+    async with engine.connect() as connection:
+        # PRAGMA foreign_keys is ignored inside a transaction: set it before BEGIN, and back after COMMIT
+        await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        await connection.commit()
+        try:
+            async with connection.begin():
+                return await connection.run_sync(_upgrade)
+        finally:
+            await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            await connection.commit()
 
 
 def _current(connection: Connection) -> str | None:

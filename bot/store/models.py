@@ -22,8 +22,12 @@ class Base(DeclarativeBase):
 
 
 class MemberRow(Base):
+    """A member's id is never given to anyone else: cases name their recipients and subjects by it. PostgreSQL
+    sequences never reuse a value; on SQLite ``AUTOINCREMENT`` keeps the ids of deleted rows retired too."""
+
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("council", "name", name="uq_members_council_name"),)
+    __table_args__ = (UniqueConstraint("council", "name", name="uq_members_council_name"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     council: Mapped[str] = mapped_column(String(64), index=True)
@@ -129,11 +133,13 @@ class CaseRow(Base):
     recipient: Mapped[str] = mapped_column(String(200))
     """Who the protocol (or the configured alternative) names, as the protocol names it."""
     receipt_hash: Mapped[str] = mapped_column(String(128), unique=True)
-    """scrypt of the receipt code shown once to the reporter; the code itself is never stored."""
+    """HMAC-SHA256 of the receipt code shown once to the reporter, keyed by the receipt secret (``case_keys``);
+    the code itself is never stored. Cases filed before migration 0006 hold an unkeyed SHA-256 until first used."""
     reporter_member_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     key_id: Mapped[str] = mapped_column(String(32))
-    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """The case's data key, wrapped by the master key; ``None`` once purged (crypto-shredded)."""
     ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     """``None`` once purged after the retention period."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -148,15 +154,46 @@ class CaseRecipientRow(Base):
     notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class CaseSubjectRow(Base):
+    """Who a case is about, recorded when it is filed: each member then holding the role it names, once per
+    platform identity they had (``platform``/``user_id`` empty for a member with none). They never receive,
+    list or read the case, whatever happens to the roster or their accounts afterwards."""
+
+    __tablename__ = "case_subjects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(Integer)
+    platform: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class CaseKeyRow(Base):
+    """The one row saying which master key the cases are sealed with (its id and key-check value, never the
+    key), and the receipt-code secret wrapped by that key. Written at first use; rotation replaces it in the
+    transaction that re-wraps the cases, so a key that does not match stops the bot instead of splitting the store."""
+
+    __tablename__ = "case_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """Always 1."""
+    key_id: Mapped[str] = mapped_column(String(32))
+    check: Mapped[str] = mapped_column(String(64))
+    receipt_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class ReceiptAttemptRow(Base):
-    """Wrong receipt codes per person, so guessing is slowed down (and audited) without saying which part failed."""
+    """Wrong receipt (and link) codes, per person and overall, so guessing is noticed and answered with a refusal
+    (the right code is still accepted), without saying which part failed."""
 
     __tablename__ = "receipt_attempts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(128), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 class BroadcastRow(Base):
