@@ -74,7 +74,7 @@ def _confidence(rows: list[dict[str, Any]], w: np.ndarray) -> tuple[np.ndarray, 
     return 1.0 / (1.0 + np.exp(-(np.hstack([x, np.ones((len(x), 1))]) @ w))), y
 
 
-def reliability(confidence: np.ndarray, y: np.ndarray, bands: int = 5) -> list[dict[str, float]]:
+def reliability(confidence: np.ndarray, y: np.ndarray, bands: int = 5) -> list[dict[str, Any]]:
     table = []
     for band in range(bands):
         low, high = band / bands, (band + 1) / bands

@@ -89,7 +89,8 @@ class SentenceTransformerEmbedder:
                 from safetensors.torch import load_file
 
                 state = {k: v.float() for k, v in load_file(str(weights_path())).items()}
-                model[0].auto_model.load_state_dict(state)
+                transformer: Any = model[0].auto_model
+                transformer.load_state_dict(state)
             self._model = model
 
     def transformer(self) -> Any:

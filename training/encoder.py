@@ -100,7 +100,7 @@ def train(*, seed: int, epochs: float, batch_size: int, lr: float, max_seq: int,
 
     probe_before = probe_loss()
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    schedule = get_linear_schedule_with_warmup(optimizer, max(1, total // 10), total)
+    schedule = get_linear_schedule_with_warmup(optimizer, max(1, total // 10), total)  # type: ignore[no-untyped-call]
     losses: list[float] = []
     model.train()
     step = 0
@@ -121,7 +121,8 @@ def train(*, seed: int, epochs: float, batch_size: int, lr: float, max_seq: int,
                 break
     probe_after = probe_loss()
     out.mkdir(parents=True, exist_ok=True)
-    state = model[0].auto_model.state_dict()
+    transformer: Any = model[0].auto_model
+    state = transformer.state_dict()
     save_file({k: v.detach().to(torch.float16).contiguous() for k, v in state.items()}, str(out / WEIGHTS_FILE),
               metadata={"format": "pt"})
     window = max(1, min(20, len(losses) // 4))

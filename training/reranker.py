@@ -78,7 +78,7 @@ def train(args: argparse.Namespace) -> None:
     model = AutoModelForSequenceClassification.from_pretrained(base_model_path(), num_labels=1)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     steps = (len(pairs) + args.batch_size - 1) // args.batch_size
-    schedule = get_linear_schedule_with_warmup(optimizer, steps // 10, steps)
+    schedule = get_linear_schedule_with_warmup(optimizer, steps // 10, steps)  # type: ignore[no-untyped-call]
     loss_fn = torch.nn.BCEWithLogitsLoss()
     model.train()
     for step in range(steps):
@@ -114,7 +114,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         with torch.no_grad():
             features = tokenizer([question] * len(texts), texts, padding=True, truncation="only_second",
                                  max_length=args.max_seq, return_tensors="pt")
-            return model(**features).logits.squeeze(-1).numpy()
+            return np.asarray(model(**features).logits.squeeze(-1).numpy())
 
     report: dict[str, Any] = {}
     for split in args.measure.split(","):
