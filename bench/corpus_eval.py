@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stages", default=",".join(STAGES))
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a retrieval setting for this run (config/retrieval.yaml keys)")
+    parser.add_argument("--own-words", type=float, default=None,
+                        help="weight of the asker's own words when the lead sentence is chosen (bot.answers)")
     parser.add_argument("--home", type=Path, default=None,
                         help="default: /tmp/protocol-bot-corpus-<encoder> (kept between runs)")
     args = parser.parse_args(argv)
@@ -89,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     home = args.home or Path(f"/tmp/protocol-bot-corpus-{encoder}")
     os.environ["PROTOCOL_BOT_HOME"] = str(home)
     prepare_home(home)
+    if args.own_words is not None:
+        import bot.answers
+
+        bot.answers.OWN_WORDS_WEIGHT = args.own_words
     overrides = {key: yaml.safe_load(value) for key, value in (item.split("=", 1) for item in args.set)}
     report = run(args.splits.split(","), args.stages.split(","), overrides)
     json.dump(report, sys.stdout, indent=1)
