@@ -39,15 +39,13 @@ def passage(clause: Any) -> str:
 
 
 def candidates(questions: list[dict[str, Any]], k: int) -> list[tuple[dict[str, Any], list[Any]]]:
-    """The shipped retrieval's top ``k`` clauses for each answerable question."""
+    """The shipped retrieval's top ``k`` clauses for each question (not-covered ones too: all negatives)."""
     from adapters.cli.runtime import make_service
     from knowledge.retrieval import search
 
     service = make_service()
     out = []
     for q in questions:
-        if q["kind"] != "answerable":
-            continue
         index = service.library.council(q["council"])
         hits = search(index, service.encoder, q["question"], role=q.get("role"), k=k).hits
         out.append((q, [h.clause for h in hits]))
@@ -55,8 +53,9 @@ def candidates(questions: list[dict[str, Any]], k: int) -> list[tuple[dict[str, 
 
 
 def relevant(q: dict[str, Any], text: str) -> bool:
+    """A not-covered or off-topic question has no relevant passage: every candidate is a negative for it."""
     body = normalise(text)
-    return any(normalise(p) in body for p in q["expect"])
+    return any(normalise(p) in body for p in q.get("expect", []))
 
 
 def train(args: argparse.Namespace) -> None:
@@ -78,6 +77,8 @@ def train(args: argparse.Namespace) -> None:
     model = AutoModelForSequenceClassification.from_pretrained(base_model_path(), num_labels=1)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     steps = (len(pairs) + args.batch_size - 1) // args.batch_size
+    if args.max_steps:
+        steps = min(steps, args.max_steps)
     schedule = get_linear_schedule_with_warmup(optimizer, steps // 10, steps)  # type: ignore[no-untyped-call]
     loss_fn = torch.nn.BCEWithLogitsLoss()
     model.train()
@@ -117,8 +118,16 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             return np.asarray(model(**features).logits.squeeze(-1).numpy())
 
     report: dict[str, Any] = {}
+    threshold: float | None = None
     for split in args.measure.split(","):
-        found = candidates(load(split), args.candidates)
+        everything = candidates(load(split), args.candidates)
+        top_scores = {id(q): float(score(q["question"], [passage(c) for c in clauses]).max())
+                      for q, clauses in everything}
+        positives = sorted(top_scores[id(q)] for q, _ in everything if q["kind"] == "answerable")
+        negatives = [top_scores[id(q)] for q, _ in everything if q["kind"] != "answerable"]
+        if threshold is None:  # the first split measured (validation) sets it: 2 % false abstention
+            threshold = positives[int(0.02 * len(positives))] - 1e-4
+        found = [(q, c) for q, c in everything if q["kind"] == "answerable"]
         before = {"hit@1": 0.0, "hit@3": 0.0, "mrr": 0.0}
         after = dict(before)
         lead = 0.0
@@ -139,7 +148,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         n = max(len(found), 1)
         report[split] = {"retrieval": {k: round(v / n, 4) for k, v in before.items()},
                          "reranked": {k: round(v / n, 4) for k, v in after.items()},
-                         "lead_reranked": round(lead / n, 4), "answerable": len(found)}
+                         "lead_reranked": round(lead / n, 4), "answerable": len(found),
+                         "abstention": round(float(np.mean([x < threshold for x in negatives])), 4),
+                         "false_abstention": round(float(np.mean([x < threshold for x in positives])), 4),
+                         "threshold": round(threshold, 4)}
     return report
 
 
@@ -150,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-seq", type=int, default=128)
     parser.add_argument("--candidates", type=int, default=CANDIDATES)
+    parser.add_argument("--max-steps", type=int, default=None, help="stop after this many batches (time budget)")
     parser.add_argument("--out", type=Path, default=Path("/tmp/protocol-bot-reranker"))
     parser.add_argument("--measure", default="", help="splits to measure on (comma-separated); skips training")
     args = parser.parse_args(argv)
