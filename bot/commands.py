@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot import answering, council_choice
+from bot import answering, council_choice, intent
 from bot.context import Turn
 from bot.messages import Reply, say
 
@@ -65,9 +65,10 @@ async def _help(turn: Turn, _args: str) -> list[Reply]:
 async def _ask(turn: Turn, args: str) -> list[Reply]:
     if not args:
         return [say("Please put your question after /ask, e.g. /ask can I instruct the deputy clerk?")]
-    if turn.council is None:
-        return await council_choice.ask(turn, pending=args)
-    return await answering.answer(turn, args)
+    offer = intent.offer(turn) if intent.wants_to_report(args) and turn.conversation.flow is None else []
+    if turn.council is None:  # kept to answer once the council is chosen, unless it may describe a concern
+        return await council_choice.ask(turn, pending=args if answering.may_keep(turn, args) else None) + offer
+    return await answering.answer(turn, args) + offer  # its words kept only if ``answering.may_keep`` allows
 
 
 async def _council(turn: Turn, args: str) -> list[Reply]:

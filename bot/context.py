@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.messages import Incoming, Reply, Target, Visibility, say
+from bot.messages import Block, Button, Incoming, Reply, Target, Text, Visibility
 from bot.people import Member, can
 from bot.qa import QaService
 from bot.store import Conversation, Store, StoreError
@@ -68,17 +68,26 @@ class Turn:
 
     def privately(self, text: str, **kwargs: Any) -> Reply:
         """A reply only the sender sees: in their DM when the message came from a group."""
+        return self.privately_blocks((Text(text),), **kwargs)
+
+    def privately_blocks(self, blocks: tuple[Block, ...], *, buttons: tuple[Button, ...] = (),
+                         kind: str = "text") -> Reply:
         if self.in_private:
-            return say(text, **kwargs)
+            return Reply(blocks, buttons, meta={"kind": kind})
         target = Target(self.incoming.platform, user_id=self.incoming.user_id)
-        return say(text, visibility=Visibility.DIRECT_MESSAGE, target=target, **kwargs)
+        return Reply(blocks, buttons, Visibility.DIRECT_MESSAGE, target, {"kind": kind})
 
     async def save(self, *, flow: str | None = None, state: dict[str, Any] | None = None) -> None:
         """Write the conversation (optimistic lock: raises ``ConcurrentUpdate`` if another worker did first)."""
         self.conversation = await self.store.conversations.advance(
             self.conversation, flow=flow, state=state if state is not None else {})
 
-    async def audit(self, event: str, *, ref: str | None = None) -> None:
+    async def audit(self, event: str, *, ref: str | None = None, person: bool = True) -> None:
+        """``person=False``: the event is recorded without who did it (their platform, user id and member id), as
+        every event of a confidential report is: the audit trail must never say who reported what."""
+        if not person:
+            await self.store.audit.record(event, council=self.council, ref=ref)
+            return
         await self.store.audit.record(event, council=self.council, platform=self.incoming.platform,
                                       user_id=self.incoming.user_id,
                                       member_id=self.member.id if self.member else None, ref=ref)

@@ -1,6 +1,7 @@
 """The one entry point every platform calls: ``await Dialogue(...).handle(incoming) -> list[Reply]``.
 
-    middleware (bots, size, rate) -> one read: duplicate delivery? who, which council, conversation
+    middleware (bots, control characters, size, rate) -> now and then, sweep expired drafts -> one read:
+      duplicate delivery? who, which council, conversation -> a draft swept while away? say so
       -> button actions -> active flow -> commands -> intent (offer a private flow) -> Q&A
 
 Errors from storage are turned into a polite "please try again" here, and logged by type only: a
@@ -11,17 +12,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import traceback
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import answering, council_choice, feedback, intent, linking, publish, roster
+from bot.cases.desk import looks_like_code
 from bot.commands import Command, CommandTable, core_commands, parse
 from bot.context import Services, Turn
 from bot.flowhooks import FlowRegistry
-from bot.flows.install import check_routing
+from bot.flows.install import check_routing, forget_anonymous_reporters
 from bot.flows.install import install as install_flows
 from bot.messages import Incoming, Reply, Visibility, say
 from bot.middleware import (
@@ -31,6 +35,7 @@ from bot.middleware import (
     Middleware,
     RateLimit,
     chain,
+    clean_text,
     ignore_bots,
     size_limit,
 )
@@ -47,6 +52,10 @@ ActionHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
 TRY_AGAIN = "Sorry, I couldn't reach my records just now. Nothing was saved; please try again in a moment."
 SORRY = "Sorry, something went wrong on my side. Please try again, or ask your Clerk."
 RACED = "I was still busy with your previous message. Please send that again."
+CODE_HINT = ("That looks like a receipt code. To check, add to or withdraw your report, send /case followed by the "
+             "code in a private chat with me. I have not kept it.")
+SWEEP_EVERY = timedelta(minutes=10)
+"""How often unfinished drafts older than their flow's timeout are deleted (and at every start)."""
 
 
 def default_commands() -> CommandTable:
@@ -60,8 +69,10 @@ def default_commands() -> CommandTable:
 class Dialogue:
     def __init__(self, qa: QaService, store: Store, *, commands: CommandTable | None = None,
                  flows: FlowRegistry | None = None, rate_limit: RateLimit | None = None,
-                 max_chars: int = MAX_MESSAGE_CHARS, concurrency: int = ADMITTED) -> None:
-        """``concurrency``: messages handled at once; more wait in arrival order (``bot.middleware.Admission``)."""
+                 max_chars: int = MAX_MESSAGE_CHARS, concurrency: int = ADMITTED,
+                 sweep_every: timedelta = SWEEP_EVERY) -> None:
+        """``concurrency``: messages handled at once; more wait in arrival order (``bot.middleware.Admission``).
+        ``sweep_every``: how often a message also deletes drafts left unfinished past their flow's timeout."""
         self.commands = commands or default_commands()
         self.flows = flows or FlowRegistry()
         self.actions: dict[str, ActionHandler] = {
@@ -70,9 +81,11 @@ class Dialogue:
         }
         publish.register_actions(self.add_action)
         self.services = Services(qa=qa, store=store, councils=sorted(qa.library.sources()), commands=self.commands)
-        middleware: list[Middleware] = [ignore_bots, size_limit(max_chars), rate_limit or RateLimit(),
+        middleware: list[Middleware] = [ignore_bots, clean_text, size_limit(max_chars), rate_limit or RateLimit(),
                                         Admission(concurrency)]
         self._run = chain(middleware, self._dispatch)
+        self._sweep_every = sweep_every.total_seconds()
+        self._swept = time.monotonic()
         if flows is None:
             install_flows(self.flows, self.commands, self.add_action, qa.library.home)
 
@@ -97,6 +110,31 @@ class Dialogue:
             await self.store.members.sync_roster(council, profile.roster)
             await self.store.bindings.sync_config(council, profile.bindings)
         check_routing(self.services)
+        await self.sweep()
+        await forget_anonymous_reporters(self.services)
+
+    async def sweep(self) -> int:
+        """Delete every draft left unfinished for longer than its flow's timeout, whether or not its author ever
+        writes again (they are told when they do). Run at start and every ``sweep_every`` while messages come."""
+        self._swept = time.monotonic()
+        now = datetime.now(UTC)
+        swept = 0
+        for handler in self.flows.all():
+            timeout = getattr(handler, "timeout", None)
+            if isinstance(timeout, timedelta):
+                count = await self.store.conversations.expire_flows(handler.name, now - timeout)
+                for _ in range(count):
+                    await self.store.audit.record("flow.expired", ref=handler.name)
+                swept += count
+        return swept
+
+    async def _sweep_now_and_then(self) -> None:
+        if time.monotonic() - self._swept < self._sweep_every:
+            return
+        try:
+            await self.sweep()
+        except (StoreError, SQLAlchemyError, OSError) as exc:  # the message is still handled; next time, again
+            log.warning("could not delete expired drafts: %s", type(exc).__name__)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         try:
@@ -117,6 +155,7 @@ class Dialogue:
     async def _dispatch(self, incoming: Incoming) -> list[Reply]:
         """A duplicate delivery ends here; if handling then fails the claim is released, so the platform's
         retry is answered rather than dropped."""
+        await self._sweep_now_and_then()
         facts = await self.store.lookup(incoming.platform, incoming.chat_id, incoming.user_id, incoming.workspace,
                                         message_id=incoming.message_id)
         if facts is None:
@@ -132,6 +171,25 @@ class Dialogue:
             raise
 
     async def _route(self, turn: Turn) -> list[Reply]:
+        expired = await self._expired_notice(turn)
+        return expired + await self._route_message(turn)
+
+    async def _expired_notice(self, turn: Turn) -> list[Reply]:
+        """A draft the sweep deleted while its author was away: said once, the next time they write."""
+        name = turn.conversation.state.get("expired") if turn.conversation.flow is None else None
+        if not name:
+            return []
+        await turn.save(flow=None, state={k: v for k, v in turn.conversation.state.items() if k != "expired"})
+        flow = self.flows.get(str(name))
+        notice = getattr(flow, "expired_notice", None)
+        if callable(notice):
+            reply = notice()
+            if isinstance(reply, Reply):
+                return [reply]
+        return [say("What you had started typing for a report was left unfinished too long, so I deleted it; nothing "
+                    "was sent.", kind="flow_expired")]
+
+    async def _route_message(self, turn: Turn) -> list[Reply]:
         incoming = turn.incoming
         if incoming.action is not None:
             handler = self.actions.get(incoming.action.name)
@@ -175,6 +233,8 @@ class Dialogue:
             if turn.council is None:
                 return await council_choice.ask(turn)
             await council_choice.stop_asking(turn)
+        if looks_like_code(text):  # a receipt code pasted on its own: never a question, never kept
+            return [say(CODE_HINT, visibility=Visibility.EPHEMERAL, kind="case_hint")]
         if intent.wants_to_report(text):
             replies = intent.offer(turn)
             if intent.is_question(text) and turn.council is not None:
@@ -205,14 +265,13 @@ class Dialogue:
         if turn.council is None and council in self.services.councils:
             turn.council = council
         flow = self.flows.get(name)
-        await turn.audit("flow.offer_accepted", ref=name)
+        await turn.audit("flow.offer_accepted", ref=name, person=False)
         if flow is None:
             ask = self.services.profile(turn.council).ask_instead if turn.council else "your Clerk"
             return [turn.privately(f"I can't take you through that step by step yet. Please contact {ask} "
                                    "directly; your council's protocol explains how concerns are handled.",
                                    kind="flow_unavailable")]
-        await turn.save(flow=flow.name, state={})
-        return await flow.start(turn)
+        return await flow.start(turn)  # the flow saves its own state (and says if it discarded a draft)
 
     async def _dismiss_offer(self, turn: Turn, _value: str) -> list[Reply]:
         return [turn.privately("No problem. Ask me anything about the protocol.", kind="offer_dismissed")]

@@ -2,7 +2,9 @@
 
 A conversation whose ``flow`` names a registered handler sends each message to it first; the handler
 returns ``None`` for messages it does not take (a question asked mid-flow), which are then dispatched as
-usual and the flow resumes with the next message.
+usual and the flow resumes with the next message. ``start`` saves the flow's state itself. A handler with a
+``timeout`` (a ``timedelta``) has its unfinished conversations deleted once they are older (``Dialogue.sweep``);
+one with ``expired_notice()`` says it when the person next writes.
 """
 
 from __future__ import annotations
@@ -40,3 +42,6 @@ class FlowRegistry:
 
     def get(self, name: str | None) -> FlowHandler | None:
         return self._handlers.get(name) if name else None
+
+    def all(self) -> list[FlowHandler]:
+        return list(self._handlers.values())

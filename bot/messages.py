@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
 
+from bot.usertext import quoted
+
 ChatKind = Literal["dm", "group", "channel"]
 
 
@@ -71,7 +73,17 @@ class QuoteBlock:
     clause_id: str
 
 
-Block = Text | QuoteBlock
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """Words a person typed, shown back inside a message of the bot's own (a report read by its recipient, the
+    summary before sending). Every platform shows it as a quotation with each line marked, cleaned of control
+    characters and with none of the platform's formatting applied, so nothing in it can pass for the bot's
+    labels ("From: ...") or ping, link or format anything."""
+
+    text: str
+
+
+Block = Text | QuoteBlock | Typed
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +122,8 @@ class Reply:
             if isinstance(block, QuoteBlock):
                 lines += [f"> {line}" for line in block.text.split("\n")]
                 lines += [f"  - {block.citation}", ""]
+            elif isinstance(block, Typed):
+                lines += [quoted(block.text), ""]
             else:
                 lines += [block.text, ""]
         return "\n".join(lines).rstrip()

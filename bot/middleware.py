@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.messages import Incoming, Reply, Visibility, say
+from bot.usertext import clean
 
 Next = Callable[[Incoming], Awaitable[list[Reply]]]
 Middleware = Callable[[Incoming, Next], Awaitable[list[Reply]]]
@@ -41,6 +42,13 @@ def _bind(step: Middleware, proceed: Next) -> Next:
 async def ignore_bots(incoming: Incoming, proceed: Next) -> list[Reply]:
     """Our own messages (and other bots') echo back on most platforms; answering them loops."""
     return [] if incoming.from_bot else await proceed(incoming)
+
+
+async def clean_text(incoming: Incoming, proceed: Next) -> list[Reply]:
+    """Control characters (ANSI escapes, NUL, the rest of C0 and C1) never get past here: nothing stored or shown
+    again (a report, a question kept for feedback, a name) can carry them (``bot.usertext.clean``)."""
+    cleaned = clean(incoming.text)
+    return await proceed(incoming if cleaned == incoming.text else replace(incoming, text=cleaned))
 
 
 def size_limit(max_chars: int = MAX_MESSAGE_CHARS) -> Middleware:

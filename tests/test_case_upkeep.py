@@ -349,7 +349,7 @@ async def test_a_case_sealed_under_a_key_rotated_away_is_never_filed(backend: st
         await keyring.init(store, tmp_path / "bot-home")
         stale = seal(MasterKey.generate(), "WEN-2026-0001", "{}")
         with pytest.raises(KeyChanged):
-            await store.cases.create("WEN-2026-0001", NewCase("wendlebury", "concern", "clerk", "x", "h", None, False,
+            await store.cases.create("WEN-2026-0001", NewCase("wendlebury", "concern", "clerk", "x", "h", False,
                                                               stale.key_id, stale.wrapped_key, stale.ciphertext), [1])
         assert await store.cases.count() == 0
 

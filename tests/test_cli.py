@@ -128,7 +128,7 @@ def test_chat_walks_a_report_and_shows_nobody_else_s_notice(home: Path) -> None:
     assert run_chat(make_service(), user="okafor", read=lambda _p: next(inputs), write=said.append) == 0
     text = "\n".join(said)
     assert "goes first to the Chairman of the Staffing Committee (Cllr Alan Whitcombe)" in text
-    assert "- What happened: The clerk was rude to me." in text
+    assert "- What happened:\n\n| The clerk was rude to me." in text  # what was typed, quoted
     assert "Your reference is WEN-" in text and "shown only this once" in text
     assert "has been sent to you through Protocol Bot" not in text  # Cllr Whitcombe's notice is not ours
 

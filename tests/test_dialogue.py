@@ -201,6 +201,7 @@ class NoteFlow:
     title = "Report a concern"
 
     async def start(self, turn: Turn) -> list[Reply]:
+        await turn.save(flow=self.name, state={})  # a flow saves its own state when it starts
         return [say("What happened?", kind="flow")]
 
     async def step(self, turn: Turn) -> list[Reply] | None:

@@ -196,7 +196,10 @@ async def test_grievance_from_someone_who_never_started_the_bot_gets_a_deep_link
 
 
 async def test_deep_link_start_in_private_resumes_as_the_flow_command(
-        app: App, telegram: FakeTelegram, updates: Updates) -> None:
+        app: App, telegram: FakeTelegram, updates: Updates, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.cases.keys import ENV_VAR, MasterKey
+
+    monkeypatch.setenv(ENV_VAR, MasterKey.generate().encoded())  # a draft's answers are sealed with the case key
     await feed(app, updates.text("/start report", user=OKAFOR))  # https://t.me/<bot>?start=report
     started = [c.text for c in telegram.sent(OKAFOR["id"])]
     assert any("I'll ask three short questions" in t for t in started)  # the report flow, as /report starts it

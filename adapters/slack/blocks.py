@@ -2,17 +2,21 @@
 in a context block, buttons as an actions block; split so no message breaks Slack's limits.
 
 Limits (Slack): a section's text holds 3,000 characters, a message 50 blocks, an actions block 25 elements,
-a button label 75 characters and its value 2,000. Everything the reply says is escaped first (``mrkdwn``).
+a button label 75 characters and its value 2,000. Everything the reply says is escaped first (``mrkdwn``). A
+person's words (``Typed``, report text) are ``plain_text`` sections, every line behind ``| ``: Slack formats,
+links and mentions nothing in them, and no line of theirs can pass for one of the bot's labels.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack.mrkdwn import escape
-from bot.messages import Action, QuoteBlock, Reply
+from adapters.slack.mrkdwn import escape, neutralise
+from bot.messages import Action, QuoteBlock, Reply, Typed
+from bot.usertext import QUOTE_MARK, clean
 
 Block = dict[str, Any]
 
@@ -41,6 +45,8 @@ def render(reply: Reply) -> list[SlackMessage]:
         if isinstance(block, QuoteBlock):
             blocks += [_section(part) for part in _pack(block.text, quote=True)]
             blocks.append(_context(escape(block.citation)[:MAX_TEXT]))
+        elif isinstance(block, Typed):
+            blocks += [_plain_section(part) for part in _pack(clean(block.text), marker=QUOTE_MARK, escaper=_as_is)]
         else:
             blocks += [_section(part) for part in _pack(block.text)]
     for start in range(0, len(reply.buttons), MAX_BUTTONS):
@@ -49,9 +55,21 @@ def render(reply: Reply) -> list[SlackMessage]:
         blocks.append({"type": "actions", "block_id": f"{BUTTONS_BLOCK}-{start // MAX_BUTTONS}", "elements": elements})
     if not blocks:
         return []
-    fallback = escape(reply.plain()[:MAX_FALLBACK]) or "Protocol Bot"
+    fallback = _fallback(reply) or "Protocol Bot"
     return [SlackMessage(fallback if i == 0 else "(continued)", blocks[i:i + MAX_BLOCKS])
             for i in range(0, len(blocks), MAX_BLOCKS)]
+
+
+def _fallback(reply: Reply) -> str:
+    """The notification text: mrkdwn, so a person's words in it are neutralised (``mrkdwn.neutralise``)."""
+    if not any(isinstance(b, Typed) for b in reply.blocks):
+        return escape(reply.plain()[:MAX_FALLBACK])
+    parts = [(neutralise if isinstance(b, Typed) else escape)(Reply((b,)).plain()) for b in reply.blocks]
+    return re.sub(r"&[a-z]*$", "", "\n\n".join(p for p in parts if p)[:MAX_FALLBACK])
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def action_of(action_id: str, value: str | None) -> Action | None:
@@ -89,14 +107,20 @@ def _section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
+def _plain_section(text: str) -> Block:
+    """Shown exactly as given: Slack applies no formatting, links or mentions to ``plain_text``."""
+    return {"type": "section", "text": {"type": "plain_text", "text": text, "emoji": False}}
+
+
 def _context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-def _pack(text: str, *, quote: bool = False) -> list[str]:
-    """Escaped (and for quotes ``>``-marked) lines packed into pieces of at most ``MAX_TEXT`` characters."""
-    marker = "> " if quote else ""
-    lines = [marker + piece for line in text.split("\n") for piece in _fit(line, MAX_TEXT - len(marker))]
+def _pack(text: str, *, quote: bool = False, marker: str = "", escaper: Callable[[str], str] = escape) -> list[str]:
+    """Escaped (and for quotes ``>``-marked, or behind ``marker``) lines packed into pieces of at most ``MAX_TEXT``
+    characters. Every piece of a line too long for one is marked, not just its first."""
+    marker = "> " if quote else marker
+    lines = [marker + piece for line in text.split("\n") for piece in _fit(line, MAX_TEXT - len(marker), escaper)]
     pieces: list[str] = []
     current = ""
     for line in lines:
@@ -110,24 +134,24 @@ def _pack(text: str, *, quote: bool = False) -> list[str]:
     return pieces
 
 
-def _fit(line: str, limit: int) -> list[str]:
+def _fit(line: str, limit: int, escaper: Callable[[str], str] = escape) -> list[str]:
     """One line escaped, broken at spaces (or, for a run with none, anywhere) into pieces within ``limit``."""
-    if len(escape(line)) <= limit:
-        return [escape(line)]
+    if len(escaper(line)) <= limit:
+        return [escaper(line)]
     pieces: list[str] = []
     current = ""
     for token in re.split(r"(?<=\s)", line):
-        while len(escape(token)) > limit:  # escaping at most quintuples a character ("&" -> "&amp;")
+        while len(escaper(token)) > limit:  # escaping at most quintuples a character ("&" -> "&amp;")
             head, token = token[:limit // 5], token[limit // 5:]
             if current:
-                pieces.append(escape(current))
+                pieces.append(escaper(current))
                 current = ""
-            pieces.append(escape(head))
-        if len(escape(current + token)) > limit:
-            pieces.append(escape(current))
+            pieces.append(escaper(head))
+        if len(escaper(current + token)) > limit:
+            pieces.append(escaper(current))
             current = token
         else:
             current += token
     if current:
-        pieces.append(escape(current))
+        pieces.append(escaper(current))
     return pieces

@@ -3,14 +3,17 @@
 Telegram refuses a message over 4,096 characters, so a long reply becomes several messages split between
 blocks (a clause is never cut in two unless it alone is too long, and then at a line or word boundary,
 each part a well-formed blockquote). Everything a person or a document supplied goes through
-``html.escape``: nothing typed can open a tag, break the formatting or forge a link.
+``html.escape``: nothing typed can open a tag, break the formatting or forge a link. A person's words shown back
+(``Typed``: a report read by its recipient) are a blockquote with every line marked, so even a notification
+preview, which drops the HTML, never shows a typed "From: ..." line as the bot's own label.
 """
 
 from __future__ import annotations
 
 import html
 
-from bot.messages import Block, QuoteBlock, Reply
+from bot.messages import Block, QuoteBlock, Reply, Typed
+from bot.usertext import QUOTE_MARK, quoted
 
 LIMIT = 4096
 """Telegram's limit on one message's text (counted in UTF-16 code units)."""
@@ -30,6 +33,8 @@ def length(text: str) -> int:
 def render_block(block: Block) -> str:
     if isinstance(block, QuoteBlock):
         return f"<blockquote>{escape(block.text)}</blockquote>\n<i>{escape(block.citation)}</i>"
+    if isinstance(block, Typed):
+        return f"<blockquote>{escape(quoted(block.text))}</blockquote>"
     return escape(block.text)
 
 
@@ -55,9 +60,13 @@ def _fit(block: Block, limit: int) -> list[str]:
     rendered = render_block(block)
     if length(rendered) <= limit:
         return [rendered]
-    overhead = length(rendered) - length(escape(block.text))
+    text = quoted(block.text) if isinstance(block, Typed) else block.text
+    overhead = length(rendered) - length(escape(text)) + (len(QUOTE_MARK) if isinstance(block, Typed) else 0)
     budget = max(1, limit - overhead)
-    parts = _split_text(block.text, budget)
+    parts = _split_text(text, budget)
+    if isinstance(block, Typed):  # a part that starts mid-line is marked too
+        return [f"<blockquote>{escape(part if part.startswith(QUOTE_MARK) else QUOTE_MARK + part)}</blockquote>"
+                for part in parts]
     if isinstance(block, QuoteBlock):
         rendered_parts = [f"<blockquote>{escape(part)}</blockquote>" for part in parts]
         rendered_parts[-1] += f"\n<i>{escape(block.citation)}</i>"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.messages import Action, Block, Button, QuoteBlock, Reply, Text
+from bot.messages import Action, Block, Button, QuoteBlock, Reply, Text, Typed
 from bot.store.broadcasts import Broadcast, Standing
 from knowledge.citation import cite
 from knowledge.clauses import DocumentMeta
@@ -19,12 +19,13 @@ MAX_QUOTED = 12
 
 def to_json(blocks: list[Block]) -> list[dict[str, Any]]:
     return [{"quote": b.text, "citation": b.citation, "clause_id": b.clause_id} if isinstance(b, QuoteBlock)
-            else {"text": b.text} for b in blocks]
+            else {"typed": b.text} if isinstance(b, Typed) else {"text": b.text} for b in blocks]
 
 
 def from_json(items: list[dict[str, Any]]) -> tuple[Block, ...]:
+    """A person's words (``typed``) stay marked as theirs through the outbox."""
     return tuple(QuoteBlock(str(i["quote"]), str(i["citation"]), str(i["clause_id"])) if "quote" in i
-                 else Text(str(i.get("text", ""))) for i in items)
+                 else Typed(str(i["typed"])) if "typed" in i else Text(str(i.get("text", ""))) for i in items)
 
 
 def version_content(meta: DocumentMeta, diff: ProtocolDiff, *, previous: str | None,

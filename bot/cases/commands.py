@@ -8,13 +8,17 @@ seen it; the reporter is told to withdraw or keep it private). Wrong and unknown
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
-from bot.cases.desk import TooManyAttempts, looks_like_code
+from bot.cases.desk import CaseContent, TooManyAttempts, looks_like_code
 from bot.cases.keys import CaseKeyError
 from bot.commands import Command, CommandTable, Handler
 from bot.context import Turn
+from bot.flows.definition import FlowDefinition
+from bot.flows.engine import answer_blocks
 from bot.flows.submit import KEY_PROBLEM, desk_for
-from bot.messages import Reply, Visibility, say
+from bot.messages import Block, Reply, Text, Typed, Visibility, say
+from bot.store.cases import StoredCase
 
 log = logging.getLogger(__name__)
 NO_SUCH_CODE = "I can't find a case with that code. Check it and try again (codes look like ABCD-EFGH-JKMN-PQRS)."
@@ -31,17 +35,17 @@ async def _case(turn: Turn, args: str) -> list[Reply]:
     try:
         case = await desk.by_code(turn.incoming.platform, turn.incoming.user_id, code)
     except TooManyAttempts:
-        await turn.audit("case.lookup_throttled")
+        await turn.audit("case.lookup_throttled", person=False)
         return [say("Too many wrong codes. Please wait an hour and try again.", kind="case_throttled")]
     if case is None:
-        await turn.audit("case.lookup_failed")
+        await turn.audit("case.lookup_failed", person=False)
         return [say(NO_SUCH_CODE, kind="case_unknown")]
     verb, _, text = rest.strip().partition(" ")
     if verb == "withdraw":
         if case.status != "open":
             return [say(f"{case.reference} is already {case.status}.", kind="case_status")]
         await desk.withdraw(case)
-        await turn.audit("case.withdrawn", ref=case.reference)
+        await turn.audit("case.withdrawn", ref=case.reference, person=False)
         return [say(f"{case.reference} is withdrawn. Its details will be deleted after the retention period.",
                     kind="case_withdrawn")]
     if verb == "add":
@@ -50,15 +54,36 @@ async def _case(turn: Turn, args: str) -> list[Reply]:
         if case.status != "open":
             return [say(f"{case.reference} is {case.status}; it can no longer be added to.", kind="case_status")]
         await desk.add_information(case, text.strip())
-        await turn.audit("case.added_to", ref=case.reference)
+        await turn.audit("case.added_to", ref=case.reference, person=False)
         return [say(f"Added to {case.reference}. The recipient will see it with the rest of the case.",
                     kind="case_added")]
-    await turn.audit("case.status_checked", ref=case.reference)
+    await turn.audit("case.status_checked", ref=case.reference, person=False)
     return [say(f"{case.reference}: {case.status}, sent to {case.recipient} on {case.created_at:%d %B %Y}.",
                 kind="case_status")]
 
 
-async def _cases(turn: Turn, args: str) -> list[Reply]:
+def _reader(definitions: Mapping[str, FlowDefinition]) -> Handler:
+    async def cases(turn: Turn, args: str) -> list[Reply]:
+        return await _cases(turn, args, definitions)
+
+    return cases
+
+
+def _case_text(case: StoredCase, content: CaseContent, definition: FlowDefinition | None) -> Reply:
+    """The case as its recipient reads it: the bot's labels as lines of its own, everything the reporter typed
+    (and added later) quoted beneath them (``Typed``), so a typed "From: Cllr X" is never taken for ours."""
+    reporter = " ".join((content.reporter or "anonymous").split())
+    blocks: list[Block] = [Text(f"{case.reference} ({case.status}), {case.flow}, sent to {case.recipient}\n"
+                                f"From: {reporter}")]
+    rows = (definition.shown(content.answers, to_recipient=True) if definition is not None
+            else [(name, value, True) for name, value in content.answers.items() if value])
+    blocks += answer_blocks(rows)
+    for text in content.additions:
+        blocks += [Text("Added later:"), Typed(text)]
+    return Reply(tuple(blocks), meta={"kind": "case_read"})
+
+
+async def _cases(turn: Turn, args: str, definitions: Mapping[str, FlowDefinition]) -> list[Reply]:
     if not turn.in_private:
         return [say(PRIVATE_ONLY, visibility=Visibility.EPHEMERAL, kind="case_private_only")]
     if turn.member is None:
@@ -80,11 +105,7 @@ async def _cases(turn: Turn, args: str) -> list[Reply]:
     if case.ciphertext is None:
         return [say(f"{case.reference} ({case.status}): its details were deleted after the retention period.",
                     kind="case_read")]
-    lines = [f"{case.reference} ({case.status}), {case.flow}, sent to {case.recipient}",
-             f"From: {content.reporter or 'anonymous'}"]
-    lines += [f"{name}: {value}" for name, value in content.answers.items() if value and name not in ("send",)]
-    lines += [f"Added later: {text}" for text in content.additions]
-    return [say("\n".join(lines), kind="case_read")]
+    return [_case_text(case, content, definitions.get(case.flow))]
 
 
 def _key_guard(handler: Handler) -> Handler:
@@ -99,8 +120,9 @@ def _key_guard(handler: Handler) -> Handler:
     return guarded
 
 
-def register(table: CommandTable) -> None:
+def register(table: CommandTable, definitions: Mapping[str, FlowDefinition] | None = None) -> None:
+    """``definitions``: the flows cases come from, for the labels of their answers."""
     table.register(Command("case", _key_guard(_case), "check, add to or withdraw your report",
                            usage="CODE [add TEXT|withdraw]", interrupts_flows=True))
-    table.register(Command("cases", _key_guard(_cases), "reports sent to you", usage="[REFERENCE]",
-                           interrupts_flows=True))
+    table.register(Command("cases", _key_guard(_reader(definitions or {})), "reports sent to you",
+                           usage="[REFERENCE]", interrupts_flows=True))

@@ -1,10 +1,12 @@
 """Submitting, finding and reading confidential cases; the only place case details are sealed or opened.
 
 The reporter gets a reference (``LED-2026-0007``) and a receipt code shown once; only an HMAC of the code is
-kept, keyed by a secret the master key wraps, so the database alone cannot test guesses. Recipients are
-chosen by the council's routing and fixed when the case is filed (by member id; ids are never reused). The
-people it is about (every member holding the role it names, when the role is one person's) are recorded then,
-with their platform identities, and never receive, list or read it, whatever the roster says later.
+kept, keyed by a secret the master key wraps, so the database alone cannot test guesses. Who reported is kept
+nowhere but inside the sealed details, and only when they chose to be named: no column, no audit row and, for an
+anonymous report, not the sealed details either; a reporter comes back to a case by its receipt code alone.
+Recipients are chosen by the council's routing and fixed when the case is filed (by member id; ids are never
+reused). The people it is about (every member holding the role it names, when the role is one person's) are
+recorded then, with their platform identities, and never receive, list or read it, whatever the roster says later.
 
 Wrong codes are counted per person and across everyone and answered with the same words as unknown ones. The
 right code is looked up before any limit applies, so nobody (a guesser spending the shared budget included) can
@@ -18,8 +20,10 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -134,17 +138,17 @@ class CaseDesk:
             raise NoRecipients()
         year = datetime.now(UTC).year
         prefix = f"{submission.council[:3].upper()}-{year}"
+        named = submission.reporter is not None and not submission.anonymous
         content: dict[str, object] = {"answers": submission.answers, "additions": [],
-                                      "reporter": submission.reporter.name if submission.reporter else None}
+                                      "reporter": submission.reporter.name if named and submission.reporter else None}
         code = new_receipt_code()
         for _ in range(20):
             keys = await self._keys()
             reference = f"{prefix}-{await self.store.cases.next_number(prefix):04d}"
             sealed = seal(keys.master, reference, json.dumps(content))
             new = NewCase(submission.council, submission.flow, submission.about, submission.recipient,
-                          receipt_hash(keys.receipt_secret, code),
-                          submission.reporter.id if submission.reporter else None,
-                          submission.anonymous, sealed.key_id, sealed.wrapped_key, sealed.ciphertext)
+                          receipt_hash(keys.receipt_secret, code), submission.anonymous or not named,
+                          sealed.key_id, sealed.wrapped_key, sealed.ciphertext)
             try:
                 case = await self.store.cases.create(reference, new, [m.id for m in recipients], subjects)
                 return Submitted(case, code, recipients)
@@ -188,14 +192,35 @@ class CaseDesk:
         return CaseContent(dict(data.get("answers", {})), reporter, list(data.get("additions", [])))
 
     async def add_information(self, case: StoredCase, text: str) -> None:
+        await self._reseal(case, lambda data: {**data, "additions": [*data.get("additions", []), text]})
+
+    async def forget_anonymous_reporters(self) -> int:
+        """Anonymous cases filed before issue 14 kept the reporter's name in their sealed details: re-seal them
+        without it (run at every start; a case already without a name is left alone). The number re-sealed."""
+        cases = [c for c in await self.store.cases.all_sealed() if c.anonymous]
+        if not cases:
+            return 0
+        keys = await self._keys()
+        count = 0
+        for case in cases:
+            assert case.wrapped_key is not None and case.ciphertext is not None
+            data = json.loads(unseal(keys.master, case.reference, Sealed(case.key_id, case.wrapped_key,
+                                                                          case.ciphertext)))
+            if data.get("reporter") is not None:
+                await self._reseal(case, lambda data: {**data, "reporter": None})
+                count += 1
+        return count
+
+    async def _reseal(self, case: StoredCase, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        """Open the case's details as stored now, ``change`` them and seal them again (again under the new key if
+        the master key is rotated meanwhile)."""
         for _ in range(5):
             current = await self.store.cases.by_reference(case.reference)
             if current is None or current.ciphertext is None or current.wrapped_key is None:
                 return
             keys = await self._keys()
-            data = json.loads(unseal(keys.master, current.reference,
-                                     Sealed(current.key_id, current.wrapped_key, current.ciphertext)))
-            data.setdefault("additions", []).append(text)
+            data = change(json.loads(unseal(keys.master, current.reference,
+                                            Sealed(current.key_id, current.wrapped_key, current.ciphertext))))
             sealed = seal(keys.master, current.reference, json.dumps(data))
             try:
                 await self.store.cases.update_details(current.id, key_id=sealed.key_id,

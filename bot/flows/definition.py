@@ -34,6 +34,9 @@ class Choice(BaseModel):
     next: str | None = None
     when: dict[str, list[str]] | None = None
     """Offer this choice only when earlier answers match (``{reporter: [officer, clerk]}``)."""
+    roster_only: bool = False
+    """Offer this choice only to someone on the council's roster ("Yes, show my name": there is no name to show
+    for anyone else). A step left with one choice takes it without asking, saying ``only_choice`` instead."""
 
 
 class Step(BaseModel):
@@ -58,6 +61,10 @@ class Step(BaseModel):
     """How the answer is labelled in the summary before sending (default: the prompt up to its "?")."""
     when: dict[str, list[str]] | None = None
     """Skip this step unless earlier answers match."""
+    only_choice: str | None = None
+    """What is said when a choice step has one choice left for this person and takes it without asking."""
+    recipient_sees: bool = True
+    """Whether the recipient of a submitted case is shown this answer (not "Send a report: yes")."""
 
 
 class FlowDefinition(BaseModel):
@@ -79,6 +86,23 @@ class FlowDefinition(BaseModel):
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
+
+    def shown(self, answers: dict[str, str], *, to_recipient: bool = False) -> list[tuple[str, str, bool]]:
+        """``(label, value, typed)`` for each answer given, in step order: a choice by its label, free text as the
+        person typed it (``typed``: show it quoted, never as the bot's own words)."""
+        rows: list[tuple[str, str, bool]] = []
+        for step in self.steps:
+            if step.field is None or step.kind not in ("choice", "text") or step.field not in answers:
+                continue
+            if to_recipient and not step.recipient_sees:
+                continue
+            raw = answers[step.field]
+            label = step.label or step.prompt.split("?")[0].rstrip(".")
+            if step.kind == "text":
+                rows.append((label, raw, bool(raw)))
+            else:
+                rows.append((label, next((c.label for c in step.choices if c.value == raw), raw), False))
+        return rows
 
     def after(self, step: Step) -> str:
         """The step that follows when the step (or its chosen choice) names none: the next in the file."""

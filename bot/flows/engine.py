@@ -1,26 +1,30 @@
 """Runs a ``FlowDefinition`` one message at a time, keeping its place in the conversation state.
 
-The state is ``{"step", "answers", "history", "updated", "sealed"}``: plain answers are choice values
-(``councillor``, ``bullying``); free text marked ``sensitive`` is sealed with the case key before it is
-written, so an unfinished report is as unreadable in the database as a submitted one. Typed replies
-("back", "cancel", "start over", a choice's number or words) work as well as buttons, so the terminal
-and platforms without buttons need nothing special.
+The conversation row holds ``{"step", "history", "updated", "council", "draft"}``: every answer, the choices
+(``about: clerk``, ``concern: bullying``) as much as the free text, is sealed with the case key into ``draft``
+before it is written, so an unfinished report is as unreadable in the database as a submitted one, and nothing
+in the row says who the report is about or what it concerns. While a message is handled the answers are open
+in memory (``answers`` in the state dict), never written back so. Unfinished drafts are deleted after the flow's
+timeout whether or not the person writes again (``Dialogue.sweep``). Typed replies ("back", "cancel",
+"start over", a choice's number or words) work as well as buttons, so the terminal and platforms without
+buttons need nothing special.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.cases.keys import MasterKey
-from bot.cases.sealing import Sealed, seal, unseal
+from bot.cases.keys import CaseKeyError, MasterKey
+from bot.cases.sealing import Sealed, SealError, seal, unseal
 from bot.context import Turn
 from bot.flows.definition import END, Choice, FlowDefinition, Step
-from bot.messages import Action, Button, Reply, Visibility, say
+from bot.messages import Action, Button, Reply, Text, Typed, Visibility, say
 
 ANSWER = "flow.answer"
 """Button action: ``<flow>:<step>:<value>`` (short enough for Telegram's 64-byte callback data)."""
@@ -31,6 +35,9 @@ CANCEL_WORDS = frozenset({"cancel", "stop", "quit", "exit"})
 RESTART_WORDS = frozenset({"start over", "restart", "start again"})
 SKIP_WORDS = frozenset({"skip", "none", "no details", "-"})
 SEND_WORDS = frozenset({"send", "yes", "submit", "confirm"})
+NO_KEY = ("Confidential reports are unavailable just now: the key that protects them is not set up correctly on "
+          "this server, so I cannot keep your answers. Nothing was kept or sent. Please tell your Clerk or whoever "
+          "runs this bot.")
 
 
 @dataclass
@@ -41,7 +48,7 @@ class FlowRun:
     flow: FlowDefinition
     answers: dict[str, str]
     opened: dict[str, str] = field(default_factory=dict)
-    """Sensitive answers, unsealed for this message only (never written back in the clear)."""
+    """Free-text answers marked ``sensitive`` (what happened, the outcome sought), kept apart from the choices."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +79,33 @@ def _words(text: str) -> str:
     return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).strip()
 
 
+def answer_blocks(rows: list[tuple[str, str, bool]]) -> list[Text | Typed]:
+    """``FlowDefinition.shown`` rows as blocks: "- label: value" lines, and what the person typed as a quotation
+    under its label (``Typed``), so none of their lines can pass for one of ours."""
+    blocks: list[Text | Typed] = []
+    lines: list[str] = []
+    for label, value, typed in rows:
+        if typed:
+            blocks += [Text("\n".join([*lines, f"- {label}:"])), Typed(value)]
+            lines = []
+        else:
+            lines.append(f"- {label}: {value or '(none)'}")
+    if lines:
+        blocks.append(Text("\n".join(lines)))
+    return blocks
+
+
 class YamlFlow:
     """A ``bot.flowhooks.FlowHandler`` for one flow definition."""
 
     def __init__(self, definition: FlowDefinition, actions: dict[str, FlowAction],
-                 master_key: Callable[[], MasterKey]) -> None:
+                 master_key: Callable[[], MasterKey], *, nouns: Callable[[str], str] | None = None) -> None:
+        """``nouns``: what another flow's draft is called ("report", "grievance"), for saying it was discarded."""
         self.definition = definition
         self.name = definition.name
         self.title = definition.title
+        self.noun = definition.noun
+        self._nouns = nouns or (lambda name: "report")
         self._actions = actions
         self._master_key = master_key
 
@@ -93,16 +119,17 @@ class YamlFlow:
         refusal = self._refused(turn)
         if refusal:
             return [say(refusal, kind="flow_refused")]
-        await turn.audit("flow.started", ref=self.name)
-        state = {"step": self.definition.steps[0].id, "answers": {}, "history": [], "sealed": {},
+        discarded = await self._discard_draft(turn)
+        await turn.audit("flow.started", ref=self.name, person=False)
+        state = {"step": self.definition.steps[0].id, "answers": {}, "history": [],
                  "council": turn.council or "", "updated": _now().isoformat()}
         intro = [say(self.definition.intro, kind="flow_intro")] if self.definition.intro else []
-        return intro + await self._enter(turn, state)
+        return discarded + intro + await self._enter(turn, state)
 
     async def step(self, turn: Turn) -> list[Reply] | None:
         """A typed message while the flow is active; ``None`` hands it back to the dialogue (a question)."""
-        state = dict(turn.conversation.state)
-        if self._expired(state):
+        state = self._load(turn)
+        if state is None:
             return await self._expire(turn)
         text = turn.incoming.text.strip()
         words = _words(text)
@@ -116,7 +143,7 @@ class YamlFlow:
         if step.kind == "text":
             return await self._text(turn, state, step, text)
         if step.kind == "choice":
-            choice = self._match(step, state, text)
+            choice = self._match(turn, step, state, text)
             return None if choice is None else await self._choose(turn, state, step, choice)
         if step.kind == "confirm":
             if words in SEND_WORDS:
@@ -126,11 +153,11 @@ class YamlFlow:
 
     async def press(self, turn: Turn, value: str) -> list[Reply]:
         """A button: ``<step>:<value>`` answers a step; a stale button (an earlier step) is refused."""
-        state = dict(turn.conversation.state)
-        if turn.conversation.flow != self.name or not state:
+        if turn.conversation.flow != self.name or not turn.conversation.state:
             return [say(f"That {self.title.lower()} is no longer open. Start again with /{self.command}.",
                         kind="flow_stale")]
-        if self._expired(state):
+        state = self._load(turn)
+        if state is None:
             return await self._expire(turn)
         step_id, _, answer = value.partition(":")
         if step_id != state["step"]:
@@ -141,33 +168,55 @@ class YamlFlow:
             return await self._advance(turn, state, step, None)
         if step.kind == "text" and answer == "skip" and step.optional:
             return await self._text(turn, state, step, "skip")
-        choice = next((c for c in self._choices(step, state) if c.value == answer), None)
+        choice = next((c for c in self._choices(turn, step, state) if c.value == answer), None)
         if choice is None:
             return [say("That choice isn't available any more; please pick again.", kind="flow_stale")]
         return await self._choose(turn, state, step, choice)
 
     async def navigate(self, turn: Turn, where: str) -> list[Reply]:
-        state = dict(turn.conversation.state)
-        if turn.conversation.flow != self.name or not state:
+        if turn.conversation.flow != self.name or not turn.conversation.state:
             return [say("There is nothing to go back to.", kind="flow_stale")]
         if where == "cancel":
             return await self.cancel(turn)
         if where == "restart":
             return await self._restart(turn)
-        return await self._back(turn, state)
+        state = self._load(turn)
+        return await self._expire(turn) if state is None else await self._back(turn, state)
 
     async def reprompt(self, turn: Turn) -> list[Reply]:
         """Ask the current step again (after answering a question typed mid-flow)."""
-        state = dict(turn.conversation.state)
-        if turn.conversation.flow != self.name or not state:
+        if turn.conversation.flow != self.name or not turn.conversation.state:
             return []
+        state = self._load(turn)
+        if state is None:
+            return await self._expire(turn)
         return self._ask(turn, self.definition.step(state["step"]), state)
 
     async def cancel(self, turn: Turn) -> list[Reply]:
         await turn.save(flow=None, state={})
-        await turn.audit("flow.cancelled", ref=self.name)
+        await turn.audit("flow.cancelled", ref=self.name, person=False)
         return [say(f"Cancelled: nothing was sent, and what you typed for this {self.title.lower()} has been "
                     "deleted.", kind="flow_cancelled")]
+
+    async def _discard_draft(self, turn: Turn) -> list[Reply]:
+        """Starting a flow (``/report``, ``/grievance``, an offer's button) over an unfinished draft deletes the
+        draft, and says so: a report is never dropped without a word."""
+        other = turn.conversation.flow
+        state = turn.conversation.state
+        if other is None or not ("step" in state or "draft" in state or "answers" in state):
+            return []
+        noun = self.noun if other == self.name else self._nouns(other)
+        await turn.save(flow=None, state={})
+        await turn.audit("flow.discarded", ref=other, person=False)
+        again = "I have started it again" if other == self.name else f"Here is the new {self.noun}"
+        return [say(f"Your unfinished {noun} was discarded: nothing was sent, and what you typed for it has been "
+                    f"deleted. {again}.", kind="flow_discarded")]
+
+    def expired_notice(self) -> Reply:
+        hours = self.definition.timeout_hours
+        return say(f"Your {self.title.lower()} was left unfinished for more than {hours:g} hours, so I have closed it "
+                   f"and deleted what you typed; nothing was sent. Start again with /{self.command} whenever you are "
+                   "ready.", kind="flow_expired")
 
     @property
     def command(self) -> str:
@@ -183,23 +232,48 @@ class YamlFlow:
         return (f"{self.title} is for officers and staff. If you are a councillor with a concern, "
                 "use /report instead.")
 
-    def _expired(self, state: dict[str, Any]) -> bool:
-        """Too old, or holding answers sealed under a master key that has since been rotated away."""
-        if any(s.get("key_id") != self._master_key().key_id for s in state.get("sealed", {}).values()):
-            return True
-        updated = state.get("updated")
-        if not updated:
-            return False
-        age = _now() - datetime.fromisoformat(str(updated))
-        return age > timedelta(hours=self.definition.timeout_hours)
+    @property
+    def timeout(self) -> timedelta:
+        return timedelta(hours=self.definition.timeout_hours)
+
+    def _load(self, turn: Turn) -> dict[str, Any] | None:
+        """The state with its answers open (in memory only); ``None`` when the draft is too old, or sealed under a
+        master key that has since been rotated away (or one that is missing now)."""
+        stored = dict(turn.conversation.state)
+        if "step" not in stored:
+            return None
+        updated = stored.get("updated")
+        if updated and _now() - datetime.fromisoformat(str(updated)) > self.timeout:
+            return None
+        answers: dict[str, str] = dict(stored.pop("answers", {}) or {})  # a draft written before drafts were sealed
+        sealed = {"": stored.pop("draft")} if "draft" in stored else {}
+        sealed.update(stored.pop("sealed", {}) or {})
+        try:
+            for name, data in sealed.items():
+                opened = unseal(self._master_key(), self._reference(turn, name), _decode(data))
+                answers.update(json.loads(opened)["answers"] if not name else {name: opened})
+        except (CaseKeyError, SealError, KeyError, ValueError):
+            return None
+        return {**stored, "answers": answers}
+
+    def _sealed(self, turn: Turn, state: dict[str, Any]) -> dict[str, Any]:
+        """What the conversation row keeps: the answers sealed into ``draft`` (``CaseKeyError`` without a key)."""
+        stored = {k: v for k, v in state.items() if k not in ("answers", "sealed")}
+        answers = state.get("answers") or {}
+        if answers:
+            draft = seal(self._master_key(), self._reference(turn, ""), json.dumps({"answers": answers}))
+            stored["draft"] = _encode(draft)
+        return stored
+
+    @staticmethod
+    def _reference(turn: Turn, name: str) -> str:
+        """Associated data binding a sealed draft to its conversation (``name``: one answer, the old format)."""
+        return f"draft:{turn.conversation.id}:{name}" if name else f"draft:{turn.conversation.id}"
 
     async def _expire(self, turn: Turn) -> list[Reply]:
         await turn.save(flow=None, state={})
-        await turn.audit("flow.expired", ref=self.name)
-        hours = self.definition.timeout_hours
-        return [say(f"Your {self.title.lower()} was left unfinished for more than {hours:g} hours, so I have "
-                    f"closed it and deleted what you typed; nothing was sent. Start again with /{self.command} "
-                    "whenever you are ready.", kind="flow_expired")]
+        await turn.audit("flow.expired", ref=self.name, person=False)
+        return [self.expired_notice()]
 
     async def _restart(self, turn: Turn) -> list[Reply]:
         await turn.save(flow=self.name, state={})
@@ -230,18 +304,8 @@ class YamlFlow:
         skipped = _words(text) in SKIP_WORDS
         if skipped and not step.optional:
             return [say("I need an answer to this one (or type cancel to stop).", kind="flow_required")]
-        answers = dict(state.get("answers", {}))
-        sealed = dict(state.get("sealed", {}))
-        sealed.pop(step.field, None)
-        answers.pop(step.field, None)
-        if skipped:
-            answers[step.field] = ""
-        elif step.sensitive:
-            reference = f"draft:{turn.conversation.id}:{step.field}"
-            sealed[step.field] = _encode(seal(self._master_key(), reference, text))
-        else:
-            answers[step.field] = text
-        return await self._advance(turn, {**state, "answers": answers, "sealed": sealed}, step, None)
+        answers = {**state.get("answers", {}), step.field: "" if skipped else text}
+        return await self._advance(turn, {**state, "answers": answers}, step, None)
 
     async def _advance(self, turn: Turn, state: dict[str, Any], step: Step, chosen_next: str | None
                        ) -> list[Reply]:
@@ -259,16 +323,24 @@ class YamlFlow:
             if step.when and not self._applies(step.when, state):
                 target = self.definition.after(step)
                 continue
+            only = self._only_choice(turn, step, state)
+            if only is not None and step.field and step.only_choice:  # answered for them, and said; not in history
+                replies.append(turn.privately(step.only_choice, kind="flow_note"))
+                state = {**state, "answers": {**state.get("answers", {}), step.field: only.value}}
+                target = only.next or self.definition.after(step)
+                continue
             if step.kind != "action":
                 return replies + await self._save_and_ask(turn, {**state, "step": target})
-            run = FlowRun(turn, self.definition, dict(state.get("answers", {})), self._open_all(turn, state))
+            answers = dict(state.get("answers", {}))
+            opened = {name: answers.pop(name) for name in self._sensitive() if name in answers}
+            run = FlowRun(turn, self.definition, answers, opened)
             result = await self._actions[step.action or ""](run)
             replies += result.replies
             state = {**state, "answers": {**state.get("answers", {}), **result.answers},
                      "history": [*state.get("history", []), step.id]}
             target = result.next or self.definition.after(step)
         await turn.save(flow=None, state={})
-        await turn.audit("flow.finished", ref=self.name)
+        await turn.audit("flow.finished", ref=self.name, person=False)
         return replies
 
     async def _save_and_ask(self, turn: Turn, state: dict[str, Any]) -> list[Reply]:
@@ -278,7 +350,12 @@ class YamlFlow:
             prefilled = self._prefill(turn, step)
             if prefilled is not None:
                 state = {**state, "answers": {**state.get("answers", {}), step.field: prefilled}}
-        await turn.save(flow=self.name, state=state)
+        try:
+            stored = self._sealed(turn, state)
+        except CaseKeyError:
+            await turn.save(flow=None, state={})
+            return [say(NO_KEY, kind="flow_no_key")]
+        await turn.save(flow=self.name, state=stored)
         return self._ask(turn, step, state)
 
     # -- presenting a step --------------------------------------------------------------------------
@@ -288,7 +365,7 @@ class YamlFlow:
         if not state.get("history"):
             nav = nav[1:]
         if step.kind == "choice":
-            choices = self._choices(step, state)
+            choices = self._choices(turn, step, state)
             prompt = step.prompt
             current = state.get("answers", {}).get(step.field or "")
             if current and step.prefill:
@@ -300,32 +377,32 @@ class YamlFlow:
         if step.kind == "text":
             skip = (Button("Skip", Action(ANSWER, f"{self.name}:{step.id}:skip")),) if step.optional else ()
             return [turn.privately(step.prompt, buttons=skip + nav, kind="flow_step")]
-        summary = self._summary(turn, state)
         send = Button("Send", Action(ANSWER, f"{self.name}:{step.id}:send"))
-        return [turn.privately(f"{step.prompt}\n\n{summary}\n\nType send, back or cancel.",
-                               buttons=(send, *nav), kind="flow_confirm")]
+        blocks = (Text(step.prompt), *self._summary(turn, state), Text("Type send, back or cancel."))
+        return [turn.privately_blocks(blocks, buttons=(send, *nav), kind="flow_confirm")]
 
-    def _summary(self, turn: Turn, state: dict[str, Any]) -> str:
-        opened = self._open_all(turn, state)
-        lines: list[str] = []
-        for step in self.definition.steps:
-            if step.field is None or step.kind not in ("choice", "text"):
-                continue
-            if step.field in opened:
-                value = opened[step.field]
-            else:
-                raw = state.get("answers", {}).get(step.field)
-                if raw is None:
-                    continue
-                value = next((c.label for c in step.choices if c.value == raw), raw) or "(none)"
-            lines.append(f"- {step.label or step.prompt.split('?')[0].rstrip('.')}: {value}")
-        return "\n".join(lines)
+    def _summary(self, turn: Turn, state: dict[str, Any]) -> list[Text | Typed]:
+        """The answers before sending: choices by their labels, what the person typed quoted (as the recipient will
+        see it)."""
+        return answer_blocks(self.definition.shown(state.get("answers", {})))
 
-    def _choices(self, step: Step, state: dict[str, Any]) -> list[Choice]:
-        return [c for c in step.choices if not c.when or self._applies(c.when, state)]
+    def _sensitive(self) -> list[str]:
+        return [s.field for s in self.definition.steps if s.sensitive and s.field]
 
-    def _match(self, step: Step, state: dict[str, Any], text: str) -> Choice | None:
-        choices = self._choices(step, state)
+    def _choices(self, turn: Turn, step: Step, state: dict[str, Any]) -> list[Choice]:
+        """The choices open to this person now: earlier answers match, and roster-only ones for people on it."""
+        return [c for c in step.choices if (not c.when or self._applies(c.when, state))
+                and (not c.roster_only or turn.member is not None)]
+
+    def _only_choice(self, turn: Turn, step: Step, state: dict[str, Any]) -> Choice | None:
+        """The one choice a step leaves this person, when the step says to take it without asking."""
+        if step.kind != "choice" or not step.only_choice:
+            return None
+        choices = self._choices(turn, step, state)
+        return choices[0] if len(choices) == 1 else None
+
+    def _match(self, turn: Turn, step: Step, state: dict[str, Any], text: str) -> Choice | None:
+        choices = self._choices(turn, step, state)
         words = _words(text)
         if words.isdigit() and 1 <= int(words) <= len(choices):
             return choices[int(words) - 1]
@@ -349,11 +426,3 @@ class YamlFlow:
             if mapped in values:
                 return mapped
         return None
-
-    def _open_all(self, turn: Turn, state: dict[str, Any]) -> dict[str, str]:
-        sealed = state.get("sealed", {})
-        if not sealed:
-            return {}
-        key = self._master_key()
-        return {name: unseal(key, f"draft:{turn.conversation.id}:{name}", _decode(data))
-                for name, data in sealed.items()}

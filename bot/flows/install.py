@@ -6,11 +6,14 @@ the one place that knows which actions, commands and definitions make up the shi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.cases import commands as case_commands
+from bot.cases.desk import CaseDesk
 from bot.cases.keyring import Keyring
+from bot.cases.keys import CaseKeyError
 from bot.commands import Command, CommandTable
 from bot.context import Services, Turn
 from bot.flowhooks import FlowRegistry
@@ -20,6 +23,7 @@ from bot.flows.engine import ANSWER, BEGIN, NAVIGATE, YamlFlow
 from bot.flows.submit import submit_action
 from bot.messages import Reply, say
 
+log = logging.getLogger(__name__)
 ActionHandler = Callable[[Turn, str], Awaitable[list[Reply]]]
 COMMANDS = {"concern": ("report", "report a concern: who it goes to, and send it privately"),
             "grievance": ("grievance", "raise a confidential grievance (officers)")}
@@ -34,13 +38,18 @@ def install(registry: FlowRegistry, commands: CommandTable, add_action: Callable
             home: Path) -> None:
     actions = default_actions(submit=submit_action)
     keyring = Keyring(home)  # never creates a key: that is `protocol-bot keys init` or the first start's
-    for definition in load_flows(frozenset(actions)).values():
-        flow = YamlFlow(definition, actions, keyring.current)
+    definitions = load_flows(frozenset(actions))
+
+    def noun(name: str) -> str:
+        return definitions[name].noun if name in definitions else "report"
+
+    for definition in definitions.values():
+        flow = YamlFlow(definition, actions, keyring.current, nouns=noun)
         registry.register(flow)
         if definition.name in COMMANDS:
             name, help_text = COMMANDS[definition.name]
             commands.register(Command(name, _starter(flow), help_text, needs_council=True, interrupts_flows=True))
-    case_commands.register(commands)
+    case_commands.register(commands, definitions)
 
     async def answer(turn: Turn, value: str) -> list[Reply]:
         name, _, rest = value.partition(":")
@@ -80,3 +89,18 @@ def check_routing(services: Services) -> None:
     stops the bot at start (``RoutingConfigError`` naming the file and rule), not mid-report."""
     for council in services.councils:
         book_for(services, council)
+
+
+async def forget_anonymous_reporters(services: Services) -> None:
+    """At start: anonymous cases filed before their sealed details left the name out lose it now (a missing or
+    wrong key is logged here; ``chat`` and ``serve`` have already refused to start on it)."""
+    desk = services.extras.get("case_desk")
+    if not isinstance(desk, CaseDesk):
+        desk = services.extras["case_desk"] = CaseDesk(services.store, Keyring(services.qa.library.home))
+    try:
+        count = await desk.forget_anonymous_reporters()
+    except CaseKeyError as exc:
+        log.error("could not remove reporters' names from old anonymous cases: %s", exc)
+        return
+    if count:
+        log.info("removed the reporter's name from the sealed details of %d anonymous case(s)", count)

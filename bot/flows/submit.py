@@ -85,7 +85,8 @@ async def submit_action(run: FlowRun) -> ActionResult:
     try:
         submitted = await desk.submit(Submission(
             council=council, flow=run.flow.name, about=about, recipient=route.recipient or "",
-            recipients=recipients, reporter=turn.member, anonymous=answers.get("anonymous") == "yes",
+            recipients=recipients, reporter=turn.member,
+            anonymous=answers.get("anonymous") == "yes" or turn.member is None,
             answers=answers))
     except NoRecipients:
         return ActionResult([Reply((Text(f"Everyone recorded as {route.recipient} is someone this is about, so I "
@@ -96,7 +97,7 @@ async def submit_action(run: FlowRun) -> ActionResult:
         return ActionResult([Reply((Text(f"{KEY_PROBLEM} What you typed has been deleted."),),
                                    meta={"kind": "not_delivered"})], next=END)
     case, recipients = submitted.case, submitted.recipients
-    await turn.audit("case.submitted", ref=case.reference)
+    await turn.audit("case.submitted", ref=case.reference, person=False)
     text = (f"A confidential {run.flow.noun} ({case.reference}) has been sent to you through Protocol Bot. Read it "
             f"in a private chat with me: /cases {case.reference}")
     here = turn.incoming.platform

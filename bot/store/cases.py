@@ -39,7 +39,6 @@ class StoredCase:
     status: str
     about_role: str
     recipient: str
-    reporter_member_id: int | None
     anonymous: bool
     key_id: str
     wrapped_key: bytes | None
@@ -50,8 +49,7 @@ class StoredCase:
 
 def _case(row: CaseRow) -> StoredCase:
     return StoredCase(row.id, row.reference, row.council, row.flow, row.status, row.about_role, row.recipient,
-                      row.reporter_member_id, row.anonymous, row.key_id, row.wrapped_key, row.ciphertext,
-                      row.created_at, row.closed_at)
+                      row.anonymous, row.key_id, row.wrapped_key, row.ciphertext, row.created_at, row.closed_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +59,9 @@ class NewCase:
     about_role: str
     recipient: str
     receipt_hash: str
-    reporter_member_id: int | None
     anonymous: bool
+    """The reporter chose not to be named (or is not on the roster). Who reported is never a column: a named
+    reporter's name is inside the sealed details only."""
     key_id: str
     wrapped_key: bytes
     ciphertext: bytes
@@ -199,7 +198,7 @@ class Cases:
                 await _require_key(session, case.key_id, written=False)
                 row = CaseRow(reference=reference, council=case.council, flow=case.flow, status="open",
                               about_role=case.about_role, recipient=case.recipient, receipt_hash=case.receipt_hash,
-                              reporter_member_id=case.reporter_member_id, anonymous=case.anonymous,
+                              anonymous=case.anonymous,
                               key_id=case.key_id, wrapped_key=case.wrapped_key, ciphertext=case.ciphertext,
                               created_at=utcnow())
                 session.add(row)

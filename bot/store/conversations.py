@@ -8,6 +8,7 @@ the other gets ``ConcurrentUpdate`` instead of silently overwriting the first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -81,3 +82,15 @@ class Conversations:
                 raise ConcurrentUpdate(conversation.id, conversation.version)
         return Conversation(conversation.id, conversation.platform, conversation.chat_id, conversation.user_id,
                             flow, conversation.version + 1, dict(state))
+
+    async def expire_flows(self, flow: str, before: datetime) -> int:
+        """Delete every unfinished ``flow`` last written before ``before`` (its state becomes ``{"expired": flow}``,
+        so its author is told next time). The number deleted; a worker advancing one of them at the same moment
+        gets ``ConcurrentUpdate`` (the version moves on) rather than writing the draft back."""
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(ConversationRow)
+                .where(ConversationRow.flow == flow, ConversationRow.updated_at < before)
+                .values(flow=None, state={"expired": flow}, version=ConversationRow.version + 1, updated_at=utcnow())
+                .execution_options(synchronize_session=False))
+            return int(getattr(result, "rowcount", 0) or 0)

@@ -135,8 +135,9 @@ class CaseRow(Base):
     receipt_hash: Mapped[str] = mapped_column(String(128), unique=True)
     """HMAC-SHA256 of the receipt code shown once to the reporter, keyed by the receipt secret (``case_keys``);
     the code itself is never stored. Cases filed before migration 0006 hold an unkeyed SHA-256 until first used."""
-    reporter_member_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Who reported is no column (migration 0007 dropped ``reporter_member_id``): a named reporter's name is inside
+    the sealed details only, an anonymous one's nowhere."""
     key_id: Mapped[str] = mapped_column(String(32))
     wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     """The case's data key, wrapped by the master key; ``None`` once purged (crypto-shredded)."""
