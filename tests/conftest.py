@@ -13,6 +13,8 @@ import pytest
 
 from tests.databases import BACKENDS, open_store
 
+pytest_plugins = ["tests.case_fixtures"]
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 

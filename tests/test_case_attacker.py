@@ -9,24 +9,11 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory import MemoryAdapter
-from bot.cases.keys import ENV_VAR, MasterKey
-from bot.dialogue import Dialogue
-from bot.middleware import RateLimit
 from bot.qa import QaService
 from bot.store import Store
 from tests.test_flows import DETAILS, report_about_clerk, said, send_report
 
-
-@pytest.fixture(autouse=True)
-def case_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_VAR, MasterKey.generate().encoded())
-
-
-@pytest.fixture
-async def terminal(qa: QaService, store: Store) -> MemoryAdapter:
-    dialogue = Dialogue(qa, store, rate_limit=RateLimit(burst=1000))
-    await dialogue.start()
-    return MemoryAdapter(dialogue, platform="terminal")
+pytestmark = pytest.mark.usefixtures("case_key")
 
 
 async def filed_about_the_clerk(terminal: MemoryAdapter) -> str:

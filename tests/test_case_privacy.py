@@ -23,7 +23,6 @@ from adapters.telegram.render import render as telegram_render
 from bot.answering import WITHHELD
 from bot.cases.desk import CaseDesk
 from bot.cases.keyring import Keyring
-from bot.cases.keys import ENV_VAR, MasterKey
 from bot.cases.sealing import Sealed, seal, unseal
 from bot.dialogue import Dialogue
 from bot.messages import Reply
@@ -34,19 +33,11 @@ from bot.store.cases import NewCase
 from tests.databases import BACKENDS, pg_schema
 from tests.test_flows import DETAILS, answer, report_about_clerk, said, send_report
 
+pytestmark = pytest.mark.usefixtures("case_key")
+
 QUESTION = "must councillors respect the impartiality of officers?"
 
 
-@pytest.fixture(autouse=True)
-def case_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_VAR, MasterKey.generate().encoded())
-
-
-@pytest.fixture
-async def terminal(qa: QaService, store: Store) -> MemoryAdapter:
-    dialogue = Dialogue(qa, store, rate_limit=RateLimit(burst=1000))
-    await dialogue.start()
-    return MemoryAdapter(dialogue, platform="terminal")
 
 
 async def rows(store: Store, table: str) -> list[dict[str, Any]]:

@@ -8,27 +8,15 @@ from sqlalchemy import text
 
 from adapters.memory import MemoryAdapter
 from bot.cases.desk import ALL_ATTEMPTS_PER_HOUR, ATTEMPTS_PER_HOUR
-from bot.cases.keys import ENV_VAR, MasterKey
 from bot.codes import code_hash
-from bot.dialogue import Dialogue
-from bot.middleware import RateLimit
-from bot.qa import QaService
 from bot.store import Store
 from tests.test_flows import report_about_clerk, said, send_report
+
+pytestmark = pytest.mark.usefixtures("case_key")
 
 WRONG = "ABCD-EFGH-JKMN-PQRS"
 
 
-@pytest.fixture(autouse=True)
-def case_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_VAR, MasterKey.generate().encoded())
-
-
-@pytest.fixture
-async def terminal(qa: QaService, store: Store) -> MemoryAdapter:
-    dialogue = Dialogue(qa, store, rate_limit=RateLimit(burst=1000))
-    await dialogue.start()
-    return MemoryAdapter(dialogue, platform="terminal")
 
 
 async def test_the_database_alone_cannot_test_a_receipt_code(terminal: MemoryAdapter, store: Store) -> None:

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import text
 
 from adapters.memory import MemoryAdapter
-from bot.cases.keys import ENV_VAR, MasterKey
 from bot.dialogue import Dialogue
 from bot.messages import QuoteBlock, Reply, Visibility
 from bot.middleware import RateLimit
@@ -24,20 +23,11 @@ from config.councils import load_profile
 from knowledge.embedding import HashEmbedder
 from knowledge.library import Library
 
+pytestmark = pytest.mark.usefixtures("case_key")
+
 DETAILS = "On 3 March Cllr X shouted at the clerk in the office and called her useless."
 
 
-@pytest.fixture(autouse=True)
-def case_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The deployment's case key (``protocol-bot keys init`` or the first start made it; a Dialogue never does)."""
-    monkeypatch.setenv(ENV_VAR, MasterKey.generate().encoded())
-
-
-@pytest.fixture
-async def terminal(qa: QaService, store: Store) -> MemoryAdapter:
-    dialogue = Dialogue(qa, store, rate_limit=RateLimit(burst=1000))  # scenarios click faster than people
-    await dialogue.start()
-    return MemoryAdapter(dialogue, platform="terminal")
 
 
 def said(replies: list[Reply]) -> str:
