@@ -15,15 +15,19 @@ import pytest
 from sqlalchemy import select, text, update
 
 from adapters.cli.main import main
+from adapters.memory import MemoryAdapter
 from bot.cases import keyring
 from bot.cases.desk import CaseDesk, Purged, Submission
 from bot.cases.keyring import Keyring
 from bot.cases.keys import ENV_VAR, FILE_VAR, MasterKey, key_file, pending_file
 from bot.cases.sealing import SealError, seal, unseal
+from bot.dialogue import Dialogue
+from bot.middleware import RateLimit
 from bot.people import Member
 from bot.store import Store
 from bot.store.models import CaseRow
 from tests.databases import BACKENDS, open_store
+from tests.test_flows import report_about_clerk, said, send_report
 
 DETAILS = "The chair told me in front of everyone that I would be sacked."
 RECIPIENT = Member(id=1, council="wendlebury", name="Cllr Alan Whitcombe", roles=("committee chair",))
@@ -354,20 +358,21 @@ async def test_a_case_sealed_under_a_key_rotated_away_is_never_filed(backend: st
         assert await store.cases.count() == 0
 
 
+async def keyed_chat(qa: Any, store: Store) -> tuple[Dialogue, MemoryAdapter]:
+    """A bot over ``store`` whose key ``protocol-bot keys init`` made, and a terminal chat with it."""
+    await keyring.init(store, qa.library.home)
+    dialogue = Dialogue(qa, store, rate_limit=RateLimit(burst=1000))
+    await dialogue.start()
+    return dialogue, MemoryAdapter(dialogue, platform="terminal")
+
+
 async def test_a_running_bot_follows_a_rotation_made_by_another_process(
         qa: Any, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from adapters.memory import MemoryAdapter
-    from bot.dialogue import Dialogue
-    from bot.middleware import RateLimit
-    from tests.test_flows import report_about_clerk, said, send_report
 
     monkeypatch.setenv(FILE_VAR, str(tmp_path / "secrets" / "case.key"))
     store = await Store.open()
     try:
-        await keyring.init(store, qa.library.home)
-        dialogue = Dialogue(qa, store, rate_limit=RateLimit(burst=1000))
-        await dialogue.start()
-        chat = MemoryAdapter(dialogue, platform="terminal")
+        _, chat = await keyed_chat(qa, store)
         _, first, _ = await send_report(chat, await report_about_clerk(chat, "okafor"), "okafor")
         assert (await keyring.rotate(store, qa.library.home)).count == 1  # `protocol-bot keys rotate`, elsewhere
         assert "shouted at the clerk" in said(await chat.push(f"/cases {first}", user="whitcombe"))
@@ -383,18 +388,11 @@ async def test_finding_3_a_bot_running_with_a_stray_key_seals_nothing_under_it(
         qa: Any, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Started without the start-up check (a process embedding the Dialogue): a report typed under a key that is
     not the database's is refused politely and nothing is filed, so restoring the right key loses nothing."""
-    from adapters.memory import MemoryAdapter
-    from bot.dialogue import Dialogue
-    from bot.middleware import RateLimit
-    from tests.test_flows import report_about_clerk, said, send_report
 
     monkeypatch.setenv(FILE_VAR, str(tmp_path / "secrets" / "case.key"))
     store = await Store.open()
     try:
-        await keyring.init(store, qa.library.home)
-        dialogue = Dialogue(qa, store, rate_limit=RateLimit(burst=1000))
-        await dialogue.start()
-        chat = MemoryAdapter(dialogue, platform="terminal")
+        dialogue, chat = await keyed_chat(qa, store)
         _, reference, code = await send_report(chat, await report_about_clerk(chat, "okafor"), "okafor")
         monkeypatch.setenv(ENV_VAR, MasterKey.generate().encoded())  # a stray key, for a fresh process
         stray = Dialogue(qa, store, rate_limit=RateLimit(burst=1000))
