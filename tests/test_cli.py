@@ -21,10 +21,11 @@ def fake_model(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     monkeypatch.setenv("PROTOCOL_BOT_EMBEDDER", "hash")
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str = "",
+def run(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str | bytes = "",
         monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
     if monkeypatch is not None:
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
     code = main(argv)
     out = capsys.readouterr()
     return code, out.out, out.err
@@ -44,6 +45,35 @@ def test_ask_json_lines(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.
             assert set(line["passages"][0]) == {"clause_id", "number", "heading", "text", "citation", "score"}
             scores = [p["score"] for p in line["passages"]]
             assert scores == sorted(scores, reverse=True)
+
+
+BAD_LINES = [
+    (b"this is not json", "not JSON"),
+    (b'{"id": "q2", "council": "ledbury"}', '"question" must be a text'),
+    (b'{"id": "q3", "council": "ledbury", "question": 42}', '"question" must be a text'),
+    (b'["ledbury", "can I instruct the clerk?"]', "JSON list, not an object"),
+    (b'{"id": "q5", "council": "ledbury", "question": "caf\xe9 \xff"}', "not valid UTF-8"),
+    (b'{"id": "q6", "council": "ledbury", "question": "a\x00b"}', "NUL"),
+]
+
+
+@pytest.mark.parametrize("command", ["ask", "route"])
+def test_a_bad_line_gets_its_own_error_and_the_batch_goes_on(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    good = {"council": "ledbury", "question": "can I instruct the clerk?", "reporter": "councillor",
+            "about": "clerk", "concern": "conduct"}
+    bad = [line for line, reason in BAD_LINES if command == "ask" or "question" not in reason]
+    lines = [json.dumps({"id": "first", **good}).encode(), *bad, json.dumps({"id": "last", **good}).encode()]
+    argv = ["ask", "--json", "-"] if command == "ask" else ["route", "--json", "-"]
+    code, out, err = run(argv, capsys, b"\n".join(lines) + b"\n", monkeypatch)
+    answers = [json.loads(x) for x in out.splitlines()]
+    assert len(answers) == len(lines) and "Traceback" not in err
+    assert answers[0]["id"] == "first" and "error" not in answers[0]
+    assert answers[-1]["id"] == "last" and "error" not in answers[-1]
+    for line, answer in zip(bad, answers[1:-1], strict=True):
+        expected = next(reason for raw, reason in BAD_LINES if raw == line)
+        assert expected in answer["error"] and answer["line"] == lines.index(line) + 1
+    assert code == 1, "a script must notice that some lines failed"
 
 
 def test_unknown_council_lists_valid(capsys: pytest.CaptureFixture[str]) -> None:

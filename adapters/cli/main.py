@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from adapters.cli import cases, publish, route, serve
+from adapters.cli import batch, cases, publish, route, serve
 from adapters.cli.runtime import make_service
 from bot.qa import EmptyQuestionError, QaService
 from bot.store import Store, StoreError
@@ -44,16 +44,14 @@ def _ask_one(service: QaService, council: str, question: str, role: str | None, 
 def cmd_ask(args: argparse.Namespace) -> int:
     service = make_service()
     if args.question == "-":
-        for line in sys.stdin:
-            if not line.strip():
-                continue
-            row = json.loads(line)
+        def answer(row: dict[str, Any]) -> dict[str, Any]:
+            role = row.get("role") if isinstance(row.get("role"), str) else None
             try:
-                out = _ask_one(service, row["council"], row["question"], row.get("role"), row.get("id"))
+                return _ask_one(service, row["council"], row["question"], role, row.get("id"))
             except (EmptyQuestionError, KnowledgeError) as exc:
-                out = {"id": row.get("id"), "council": row.get("council"), "error": str(exc)}
-            print(json.dumps(out, ensure_ascii=False), flush=True)
-        return 0
+                return {"id": row.get("id"), "council": row.get("council"), "error": str(exc)}
+
+        return batch.run({"council": str, "question": str}, answer)
     if not args.council:
         print("Please name a council with --council SLUG.", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from adapters.cli import batch
 from adapters.cli.runtime import make_service
 from bot.qa import QaService
 from bot.routing import Route, RoutingBook, load_book
@@ -60,16 +61,13 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 def _route(args: argparse.Namespace, books: Books) -> int:
     if args.input == "-":
-        for line in sys.stdin:
-            if not line.strip():
-                continue
-            row = json.loads(line)
+        def answer(row: dict[str, Any]) -> dict[str, Any]:
             try:
-                out = _one(books, row)
+                return _one(books, row)
             except KnowledgeError as exc:
-                out = {"id": row.get("id"), "error": str(exc)}
-            print(json.dumps(out, ensure_ascii=False), flush=True)
-        return 0
+                return {"id": row.get("id"), "error": str(exc)}
+
+        return batch.run({"council": str}, answer)
     out = _one(books, {"id": None, "council": args.council, "reporter": args.reporter, "about": args.about,
                        "concern": args.concern})
     if args.json or "error" in out:
