@@ -79,6 +79,11 @@ class CouncilSource:
         return parse_document(self.read_text(), self.meta(), source_name=str(self.protocol_path))
 
 
+MAX_PROTOCOL_BYTES = 2_000_000
+"""Over 80 times the largest bundled protocol (22 KB): a bigger file is not a protocol's text, and embedding a 20
+MB one took minutes."""
+
+
 def _opt(value: object) -> str | None:
     return None if value is None else str(value)
 
@@ -145,6 +150,9 @@ def add_council(home: Path, slug: str, protocol: Path, *, name: str, title: str 
     if not slug.replace("-", "").replace("_", "").isalnum() or slug != slug.lower():
         raise ProtocolFileError(slug, "council slug must be lower-case letters, digits, '-' or '_'")
     try:
+        if protocol.stat().st_size > MAX_PROTOCOL_BYTES:
+            raise ProtocolFileError(str(protocol), f"is over {MAX_PROTOCOL_BYTES // 1_000_000} MB; a protocol is "
+                                    "tens of kilobytes of plain text")
         text = protocol.read_bytes().decode("utf-8-sig", errors="replace")
     except OSError as exc:
         raise ProtocolFileError(str(protocol), f"cannot be read ({exc.strerror})") from exc

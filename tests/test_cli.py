@@ -108,6 +108,74 @@ def test_council_add_rejects_empty_file(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 2 and "empty.txt" in err and "empty" in err
 
 
+FENWICK = ("FENWICK PARISH COUNCIL\nMember Officer Protocol\n\n1. Staff\n\n1.1 Councillors must not instruct "
+           "employees directly.\n\n1.2 Employees answer to the Clerk.\n\n1.3 Be kind.\n")
+
+
+def _add_fenwick(tmp_path: Path, capsys: pytest.CaptureFixture[str], home: Path) -> Path:
+    protocol = tmp_path / "fen.txt"
+    protocol.write_text(FENWICK, encoding="utf-8")
+    assert run(["council", "add", "fenwick", str(protocol), "--name", "Fenwick Parish Council"], capsys)[0] == 0
+    profile = home / "councils" / "fenwick" / "profile.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + "roster:\n  - name: Jo Clerk\n    roles: [clerk]\n",
+                       encoding="utf-8")
+    return profile
+
+
+def test_adding_a_slug_in_use_is_refused_and_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             home: Path) -> None:
+    profile = _add_fenwick(tmp_path, capsys, home)
+    kept = profile.read_text(encoding="utf-8")
+    other = tmp_path / "other.txt"
+    other.write_text(FENWICK.replace("Be kind.", "Be brief."), encoding="utf-8")
+    for slug in ("fenwick", "ledbury"):
+        code, _, err = run(["council", "add", slug, str(other), "--name", "Someone Else"], capsys)
+        assert code == 2 and "already exists; nothing was changed" in err and "--replace" in err
+    assert profile.read_text(encoding="utf-8") == kept
+    _, out, _ = run(["councils"], capsys)
+    assert "fenwick      Fenwick Parish Council" in out and "ledbury      Ledbury Town Council" in out
+    assert "must not instruct" in run(["ask", "can councillors instruct employees directly?", "--council",
+                                       "fenwick"], capsys)[1]
+
+
+def test_replacing_keeps_the_old_text_as_a_version_and_the_roster(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  home: Path) -> None:
+    profile = _add_fenwick(tmp_path, capsys, home)
+    kept = profile.read_text(encoding="utf-8")
+    other = tmp_path / "other.txt"
+    other.write_text(FENWICK.replace("must not instruct", "may ask but never instruct"), encoding="utf-8")
+    code, out, _ = run(["council", "add", "fenwick", str(other), "--name", "Fenwick", "--replace"], capsys)
+    assert code == 0 and "Roster and routing are unchanged" in out
+    assert profile.read_text(encoding="utf-8") == kept
+    _, versions, _ = run(["versions", "--council", "fenwick"], capsys)
+    assert "the text in use before versions" in versions and "2            live" in versions
+    assert "may ask but never instruct" in run(["ask", "can councillors instruct employees directly?", "--council",
+                                                "fenwick"], capsys)[1]
+
+
+def test_a_huge_file_is_refused_before_anything_is_added(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         home: Path) -> None:
+    huge = tmp_path / "huge.txt"
+    huge.write_text(FENWICK * 20_000, encoding="utf-8")
+    code, _, err = run(["council", "add", "bigville", str(huge), "--name", "Bigville"], capsys)
+    assert code == 2 and "MB" in err and "refused" in err
+    assert not (home / "councils" / "bigville").exists()
+
+
+def test_removing_a_council_moves_it_aside_and_bundled_ones_stay(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                 home: Path) -> None:
+    _add_fenwick(tmp_path, capsys, home)
+    code, out, _ = run(["council", "remove", "fenwick"], capsys)
+    assert code == 0 and "Run again with --yes" in out and (home / "councils" / "fenwick").exists()
+    code, out, _ = run(["council", "remove", "fenwick", "--yes"], capsys)
+    assert code == 0 and "fenwick" not in run(["councils"], capsys)[1]
+    aside = next((home / "removed").iterdir())
+    assert "Be kind." in (aside / "council" / "protocol.txt").read_text(encoding="utf-8")
+    code, _, err = run(["council", "remove", "ledbury", "--yes"], capsys)
+    assert code == 2 and "bundled" in err
+
+
 def test_chat_asks_for_council_once_and_answers(home: Path) -> None:
     from adapters.cli.chat import run_chat
     from adapters.cli.runtime import make_service

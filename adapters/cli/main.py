@@ -11,15 +11,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from adapters.cli import batch, cases, publish, route, serve
+from adapters.cli import batch, cases, councils, publish, route, serve
 from adapters.cli.runtime import make_service
 from bot.qa import EmptyQuestionError, QaService
 from bot.store import Store, StoreError
 from bot.store.database import database_url, shown
-from config.councils import ProfileError, write_profile
+from config.councils import ProfileError
 from config.settings import home
 from knowledge.citation import cite
-from knowledge.documents import add_council, discover
+from knowledge.documents import discover
 from knowledge.errors import KnowledgeError, UnknownCouncilError
 from knowledge.evaluation import evaluate, load_questions
 
@@ -100,14 +100,6 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 1 if service.library.problems else 0
 
 
-def cmd_council_add(args: argparse.Namespace) -> int:
-    source = add_council(home(), args.slug, Path(args.file), name=args.name, title=args.title)
-    write_profile(args.slug, home())
-    service = make_service(verbose=True)
-    service.library.load_all(only=source.slug, force=True)
-    return 1 if service.library.problems else 0
-
-
 def cmd_chat(args: argparse.Namespace) -> int:
     from adapters.cli.chat import run_chat
 
@@ -183,12 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.set_defaults(func=cmd_index)
     council = sub.add_parser("council", help="manage councils")
     council_sub = council.add_subparsers(dest="council_command", required=True)
-    add = council_sub.add_parser("add", help="add a council from a protocol text file")
-    add.add_argument("slug")
-    add.add_argument("file")
-    add.add_argument("--name", required=True)
-    add.add_argument("--title")
-    add.set_defaults(func=cmd_council_add)
+    councils.add_parser(council_sub)
     publish.add_parser(sub)
     route.add_parser(sub)
     cases.add_parser(sub)
