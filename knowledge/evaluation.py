@@ -24,7 +24,20 @@ def normalise(text: str) -> str:
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """One question object per line; ``ValueError`` names the first line that is not one."""
+    questions = []
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise ValueError(f"line {number} is not JSON") from None
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str) \
+                or not isinstance(row.get("council"), str):
+            raise ValueError(f'line {number} is not a question object ({{"council", "question", ...}})')
+        questions.append(row)
+    return questions
 
 
 @dataclass(frozen=True, slots=True)

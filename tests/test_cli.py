@@ -176,6 +176,42 @@ def test_removing_a_council_moves_it_aside_and_bundled_ones_stay(tmp_path: Path,
     assert code == 2 and "bundled" in err
 
 
+def test_eval_on_a_missing_or_malformed_file_says_so_without_a_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["eval", str(tmp_path / "nope.jsonl")], capsys)
+    assert code == 2 and "nope.jsonl: cannot be read" in err and "Traceback" not in err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"council": "ledbury", "question": "hi", "kind": "off_topic"}\nnot json\n', encoding="utf-8")
+    code, _, err = run(["eval", str(bad)], capsys)
+    assert code == 2 and "line 2 is not JSON" in err
+
+
+@pytest.mark.parametrize("argv", [["versions", "--council", "nowhere"], ["feedback", "--council", "nowhere"]])
+def test_a_misspelt_council_is_refused_not_reported_empty(argv: list[str], capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    code, out, err = run(argv, capsys)
+    assert code == 2 and "nowhere" in err and "Valid councils" in err and "No " not in out
+
+
+def test_every_role_the_readme_lists_is_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = readme.split("Roles: ", 1)[1].split(".", 1)[0].split(", ")
+    assert "committee chair" in listed
+    for role in listed:
+        code, _, err = run(["ask", "can I instruct the clerk?", "--council", "ledbury", "--role", role], capsys)
+        assert code == 0, err
+
+
+def test_councils_keeps_its_columns_for_a_long_slug(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    protocol = tmp_path / "fen.txt"
+    protocol.write_text(FENWICK, encoding="utf-8")
+    slug = "fenwick-and-district-parish"
+    assert run(["council", "add", slug, str(protocol), "--name", "Fenwick"], capsys)[0] == 0
+    lines = run(["councils"], capsys)[1].splitlines()
+    starts = {len(line) - len(line[len(slug):].lstrip()) for line in lines}  # where each name begins
+    assert len(lines) == 6 and len(starts) == 1
+
+
 def test_chat_asks_for_council_once_and_answers(home: Path) -> None:
     from adapters.cli.chat import run_chat
     from adapters.cli.runtime import make_service

@@ -19,11 +19,11 @@ from bot.store.database import database_url, shown
 from config.councils import ProfileError
 from config.settings import home
 from knowledge.citation import cite
-from knowledge.documents import discover
+from knowledge.documents import discover, require
 from knowledge.errors import KnowledgeError, UnknownCouncilError
 from knowledge.evaluation import evaluate, load_questions
 
-ROLES = ("councillor", "chair", "vice-chair", "officer", "clerk", "deputy clerk", "rfo")
+ROLES = ("councillor", "chair", "vice-chair", "committee chair", "officer", "clerk", "deputy clerk", "rfo")
 
 
 def _ask_one(service: QaService, council: str, question: str, role: str | None, qid: Any = None
@@ -64,8 +64,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    try:
+        questions = load_questions(Path(args.file))
+    except OSError as exc:
+        print(f"{args.file}: cannot be read ({exc.strerror})", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return 2
     service = make_service()
-    questions = load_questions(Path(args.file))
 
     def answer(q: dict[str, Any]) -> tuple[bool, list[str], str | None]:
         asked = service.ask(q["council"], q["question"], role=q.get("role"), k=5)
@@ -83,12 +90,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_councils(args: argparse.Namespace) -> int:
-    for slug, source in discover(home()).items():
+    found = discover(home())
+    width = max([12, *(len(slug) for slug in found)])  # a long slug must not push its name out of the column
+    for slug, source in found.items():
         try:
             meta = source.meta()
-            print(f"{slug:12s} {meta.council_name} - {meta.title}")
+            print(f"{slug:{width}s} {meta.council_name} - {meta.title}")
         except KnowledgeError as exc:
-            print(f"{slug:12s} (broken: {exc})")
+            print(f"{slug:{width}s} (broken: {exc})")
     return 0
 
 
@@ -121,6 +130,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_feedback(args: argparse.Namespace) -> int:
     """What members thought of the answers, for the Clerk: question, council, clauses cited, verdict."""
+    if args.council:
+        require(discover(home()), args.council)  # a misspelt council is not "no feedback yet"
     async def rated() -> list[dict[str, Any]]:
         store = await Store.open()
         try:

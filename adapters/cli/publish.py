@@ -33,6 +33,7 @@ from config.councils import load_profile
 from config.settings import home
 from knowledge.clauses import DocumentMeta
 from knowledge.diff import diff_clauses
+from knowledge.documents import discover, require
 from knowledge.publishing import decode, prepare, publish
 from knowledge.versions import source_of, versions
 
@@ -79,6 +80,7 @@ async def _queue(council: str, meta: DocumentMeta, draft: Any, note: str | None)
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
+    require(discover(home()), args.council)  # a misspelt council is not "no versions published"
     found = versions(home(), args.council)
     if args.json:
         print(json.dumps([{"version": v.version, "published_at": v.published_at, "note": v.note, "live": v.live}
