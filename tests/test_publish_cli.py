@@ -88,3 +88,19 @@ def test_a_version_dropping_a_clause_a_routing_rule_cites_is_refused(home: Path,
                 "have (removed or renumbered)") in err
         assert "routing rules in the council profile (config/councils/ledbury.yaml) must be updated first" in err
         assert "Published" not in out and live_version(home, "ledbury") is None
+
+
+def test_publishing_from_a_fresh_home_reaches_the_roster(home: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Chat or serve has never started here, so the roster file has never been read into the database."""
+    profile = home / "councils" / "ledbury" / "profile.yaml"
+    profile.parent.mkdir(parents=True)
+    profile.write_text("council: ledbury\nask_instead: the Town Clerk\nroster:\n"
+                       "  - {name: Ann Clerk, roles: [clerk], handles: {telegram: '101'}}\n"
+                       "  - {name: Cllr Bo, roles: [councillor], handles: {telegram: '102', slack: U102}}\n",
+                       encoding="utf-8")
+    new = tmp_path / "ledbury-v2.txt"
+    new.write_text(ledbury_v2_keeping_the_rules(), encoding="utf-8")
+    code, out, err = run(["publish", "--council", "ledbury", str(new), "--yes"], capsys)
+    assert code == 0, err
+    assert "Queued 3 message(s)" in out, out

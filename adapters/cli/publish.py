@@ -68,12 +68,15 @@ def cmd_publish(args: argparse.Namespace) -> int:
 async def _queue(council: str, meta: DocumentMeta, draft: Any, note: str | None) -> int:
     store = await Store.open()
     try:
+        profile = load_profile(council, home())
+        await store.members.sync_roster(council, profile.roster)  # chat or serve may never have started here
+        await store.bindings.sync_config(council, profile.bindings)
         clerk = next((m for m in await store.members.of_council(council) if "clerk" in m.roles), None)
         content = version_content(meta, draft.diff, previous=draft.live_version, note=note)
         _, queued = await store.broadcasts.create(
             council, "version", to_json(content), platforms=DELIVERY_PLATFORMS, version=draft.version,
             needs_ack=True, created_by=clerk.id if clerk else None, remind_after=reminder_interval(),
-            channels=[(a.platform, a.chat) for a in load_profile(council, home()).announcements])
+            channels=[(a.platform, a.chat) for a in profile.announcements])
         return queued
     finally:
         await store.close()
