@@ -1,9 +1,13 @@
 """Who a concern goes to first, for one council, in its protocol's own words, with the clauses that say so.
 
 Rules come from the council profile (``config.routing``). Before any rule is used it is checked against
-the live index: every cited clause exists, the recipient is named in one of them and every next step is
-quoted verbatim. A rule that fails stops the bot with an error naming the file and the rule, because a
-wrong route sends someone's complaint to the wrong person.
+the live index: every cited clause exists, the recipient is named in one of them that is about the people the
+rule serves (a clause printed as the councillors' procedure never routes an officer's concern), and every next
+step is quoted verbatim and is not the first step again. A rule that fails stops the bot with an error naming the
+file and the rule, because a wrong route sends someone's complaint to the wrong person.
+
+Where the protocol is silent the route says so and carries the outside routes that fit (``config.routing``
+``OutsideRoute``: the Monitoring Officer, Protect, ACAS), which are shown as not from the protocol.
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.councils import CouncilProfile, RosterEntry
-from config.routing import RouteRule, RoutingConfig, RoutingConfigError, load_routing
+from config.routing import OutsideRoute, RouteRule, RoutingConfig, RoutingConfigError, load_routing
 from knowledge.citation import cite
 from knowledge.clauses import Clause
 from knowledge.index import CouncilIndex
 
 NOT_COVERED = "Your council's protocol does not say who this should go to."
 NOT_FROM_PROTOCOL = "(not from the protocol: your council's own suggestion)"
+STAFF_SIDE = frozenset({"officer", "clerk"})
+COUNCILLOR_SIDE = frozenset({"councillor"})
+_SIDE_HEADING = re.compile(r"procedure for (?:the )?(officers?|employees|staff|councillors|members)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,8 @@ class Route:
     """Where the protocol is silent: who to ask instead, labelled as not from the protocol."""
     recipient_is_subject: bool = False
     """The protocol sends this concern to the person it is about (Ledbury 5.4 read literally)."""
+    outside: tuple[OutsideRoute, ...] = ()
+    """Where the protocol is silent: routes that do not come from it (shown labelled as such)."""
 
 
 def _flat(text: str) -> str:
@@ -49,6 +58,24 @@ def _flat(text: str) -> str:
 
 def _without_article(text: str) -> str:
     return re.sub(r"^(the|a|an)\s+", "", text.strip(), flags=re.IGNORECASE)
+
+
+def _side(clause: Clause) -> frozenset[str] | None:
+    """Whose procedure a clause is printed as ("Procedure for officers" in its title or headings), if anyone's."""
+    found = _SIDE_HEADING.search(" ".join((clause.title or "", *clause.heading_path)).lower())
+    if found is None:
+        return None
+    return COUNCILLOR_SIDE if found.group(1) in ("councillors", "members") else STAFF_SIDE
+
+
+def _names(outside: OutsideRoute, text: str) -> bool:
+    """Whether protocol text already names this outside route (then it is the protocol's, not ours). A one-word
+    name is matched as capitalised ("Protect", not "to protect"); longer names in any case."""
+    for name in outside.known_as:
+        flags = 0 if " " not in name and not name.isupper() else re.IGNORECASE
+        if re.search(rf"\b{re.escape(name)}\b", text, flags=flags):
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +99,8 @@ class RoutingBook:
         if config.personnel is not None:
             staffing = config.personnel
             as_rule = RouteRule(id="personnel", recipient=staffing.recipient, holder=staffing.holder,
-                                clauses=staffing.clauses)
+                                clauses=staffing.clauses, reporter=staffing.reporter, about=staffing.about,
+                                concern=staffing.concern, applies_because=staffing.applies_because)
             self._personnel = self._bind(as_rule, where)
 
     def _bind(self, rule: RouteRule, where: str) -> _BoundRule:
@@ -94,14 +122,39 @@ class RoutingBook:
                 raise RoutingConfigError(f"{where}: routing rule {rule.id!r} cites clause {ref!r}, which is not in "
                                          f"the {self.council} protocol")
         texts = [_flat(c.text) for c in bound]
-        if not any(_flat(_without_article(rule.recipient)) in t for t in texts):
+        recipient = _flat(_without_article(rule.recipient))
+        if not any(recipient in t for t in texts):
             raise RoutingConfigError(f"{where}: routing rule {rule.id!r}: recipient {rule.recipient!r} is not named "
                                      "in the clauses it cites")
         for step in rule.next_steps:
             if not any(_flat(step) in t for t in texts):
                 raise RoutingConfigError(f"{where}: routing rule {rule.id!r}: next step {step!r} is not quoted "
                                          "verbatim from the clauses it cites")
+            if recipient in _flat(step):
+                raise RoutingConfigError(f"{where}: routing rule {rule.id!r}: next step {step!r} names the recipient "
+                                         "itself: it is the first step, already quoted, not what comes next")
+        self._check_sides(rule, tuple(bound), where)
         return _BoundRule(rule, tuple(bound))
+
+    @staticmethod
+    def _check_sides(rule: RouteRule, bound: tuple[Clause, ...], where: str) -> None:
+        """Every reporter the rule serves is sent to its recipient by a clause about them: one printed as the other
+        side's procedure (Wendlebury 5.2, "Procedure for Councillors") does not justify an officer's route, unless
+        ``applies_because`` quotes the words that show it serves them."""
+        recipient = _flat(_without_article(rule.recipient))
+        naming = [c for c in bound if recipient in _flat(c.text)]
+        if rule.applies_because is not None:
+            if not any(_flat(rule.applies_because) in _flat(c.text) for c in naming):
+                raise RoutingConfigError(f"{where}: routing rule {rule.id!r}: applies_because {rule.applies_because!r} "
+                                         "is not quoted verbatim from a cited clause naming the recipient")
+            return
+        for reporter in rule.reporter:
+            if not any(_side(c) is None or reporter in (_side(c) or ()) for c in naming):
+                printed = ", ".join(c.number or c.clause_id for c in naming)
+                raise RoutingConfigError(
+                    f"{where}: routing rule {rule.id!r}: {rule.recipient!r} is named only in {printed}, printed as "
+                    f"another side's procedure, so it cannot route a {reporter}'s concern; narrow `reporter:` or "
+                    "cite the clause that covers them")
 
     def _holder(self, rule: RouteRule) -> RosterEntry | None:
         if rule.holder is None:
@@ -114,9 +167,11 @@ class RoutingBook:
                 return entry
         return None
 
-    def personnel(self) -> Route | None:
-        """The configured body with delegated staffing authority (grievances; reports about the recipient)."""
-        if self._personnel is None:
+    def personnel(self, reporter: str, about: str, concern: str | None = None) -> Route | None:
+        """The configured body with delegated staffing authority (grievances; reports about the recipient), where
+        the clauses it rests on cover this reporter, subject and concern (``None``: a grievance)."""
+        staffing = self.config.personnel
+        if self._personnel is None or staffing is None or not staffing.serves(reporter, about, concern):
             return None
         rule = self._personnel.rule
         holder = self._holder(rule)
@@ -141,6 +196,12 @@ class RoutingBook:
                 is_subject = rule.holder is not None and rule.holder.role == about and about in ("clerk", "chair")
                 return Route(True, rule.id, rule.recipient, holder.name if holder else None, passages,
                              rule.next_steps, None, is_subject)
+        return Route(False, None, None, None, (), (), self.suggestion(reporter, about, concern),
+                     outside=self.outside(reporter, about, concern))
+
+    def suggestion(self, reporter: str, about: str, concern: str) -> str | None:
+        """The council's own "you could ask ..." (labelled not from the protocol); never a Clerk when the Clerk is
+        the one the concern is about or the one raising it."""
         fallback = self.config.fallback
         if concern == "code_of_conduct_breach" and fallback.code_of_conduct_breach:
             ask = fallback.code_of_conduct_breach
@@ -148,7 +209,14 @@ class RoutingBook:
             ask = fallback.instead_of_clerk
         else:
             ask = fallback.default
-        return Route(False, None, None, None, (), (), f"You could ask {ask} {NOT_FROM_PROTOCOL}.")
+        if "clerk" in (about, reporter) and "clerk" in ask.lower():
+            return None
+        return f"You could ask {ask} {NOT_FROM_PROTOCOL}."
+
+    def outside(self, reporter: str, about: str, concern: str, quoted: str = "") -> tuple[OutsideRoute, ...]:
+        """Routes not from the protocol that fit, leaving out any the quoted protocol text already names."""
+        return tuple(o for o in self.config.outside_routes()
+                     if o.matches(reporter, about, concern) and not _names(o, quoted))
 
 
 def load_book(council: str, index: CouncilIndex, profile: CouncilProfile, home: Path) -> RoutingBook:

@@ -57,10 +57,79 @@ class RouteRule(BaseModel):
     clauses: tuple[str, ...] = Field(min_length=1)
     """Clause numbers as printed (``5.2``) or clause ids (``cheshire:if-things-go-wrong/...:p1``)."""
     next_steps: tuple[str, ...] = ()
-    """What comes next if the first step fails: verbatim sentences from the cited clauses."""
+    """What comes next if the first step fails: verbatim sentences from the cited clauses, never the sentence that
+    names the recipient (that is the first step, already quoted)."""
+    applies_because: str | None = None
+    """A verbatim phrase showing the cited clauses serve this rule's reporters though printed under one side's
+    procedure ("Procedure for officers"): Cheshire's Code of Conduct paragraph applies to any complaint, Ledbury 5.4
+    begins "If a Councillor is dissatisfied". Without it a clause printed as one side's procedure never justifies
+    the other side's route."""
 
     def matches(self, reporter: str, about: str, concern: str) -> bool:
         return reporter in self.reporter and about in self.about and concern in self.concern
+
+
+class OutsideRoute(BaseModel):
+    """Somewhere to turn that does not come from the council's protocol (an advice line, the principal authority's
+    Monitoring Officer): offered only where the protocol is silent or names nobody a report can be sent to, and
+    always shown as "not from your council's protocol", never quoted as if the protocol said it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    purpose: str = Field(min_length=1)
+    """What it is for, in a phrase that follows the name ("the whistleblowing advice charity: ...")."""
+    contact: str = Field(min_length=1)
+    reporter: tuple[Reporter, ...] = REPORTERS  # type: ignore[assignment]
+    about: tuple[About, ...] = ABOUTS  # type: ignore[assignment]
+    concern: tuple[Concern, ...] = CONCERNS  # type: ignore[assignment]
+    known_as: tuple[str, ...] = ()
+    """How a protocol would name it: where a quoted clause already does, it is not offered again as an outside
+    route (Blaby's whistleblowing clause names Protect itself)."""
+
+    def matches(self, reporter: str, about: str, concern: str) -> bool:
+        return reporter in self.reporter and about in self.about and concern in self.concern
+
+
+STAFF: tuple[Reporter, ...] = ("officer", "clerk")
+PROTECT = OutsideRoute(
+    id="protect", name="Protect",
+    purpose="the whistleblowing advice charity, giving free, confidential advice to workers unsure whether or how "
+            "to raise a concern about wrongdoing",
+    contact="protect-advice.org.uk, advice line 020 3117 2520",
+    reporter=STAFF, concern=("fraud", "criminal", "confidential_information"), known_as=("Protect",))
+ACAS = OutsideRoute(
+    id="acas", name="ACAS",
+    purpose="free, impartial advice for employees and employers on workplace disputes and grievances",
+    contact="acas.org.uk, helpline 0300 123 1100",
+    reporter=("officer", "clerk", "councillor"), about=("officer", "clerk", "councillor", "chair"),
+    concern=("conduct", "performance", "bullying", "relationship_breakdown"), known_as=("ACAS", "Acas"))
+NATIONAL_OUTSIDE_ROUTES: tuple[OutsideRoute, ...] = (PROTECT, ACAS)
+"""Routes open to anyone in England whatever their council's protocol says (ACAS for a councillor only where the
+concern is about the council's own staff: the council is their employer)."""
+STANDARDS_CONCERNS: tuple[Concern, ...] = ("code_of_conduct_breach", "conduct", "bullying",
+                                           "confidential_information", "fraud")
+
+
+class MonitoringOfficer(BaseModel):
+    """The principal authority whose Monitoring Officer hears standards complaints about this council's
+    councillors (Localism Act 2011): a parish or town council's district or unitary council, a district its own."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    authority: str | None = None
+    """``East Devon District Council``; without it the principal authority is described, not named."""
+    contact: str = "through the authority's website or main switchboard"
+
+    def route(self) -> OutsideRoute:
+        name = (f"the Monitoring Officer of {self.authority}" if self.authority
+                else "your principal authority's Monitoring Officer (at the district or unitary council for your area)")
+        return OutsideRoute(
+            id="monitoring-officer", name=name,
+            purpose="receives complaints that a councillor has broken the Code of Conduct",
+            contact=self.contact, about=("councillor", "chair"), concern=STANDARDS_CONCERNS,
+            known_as=("Monitoring Officer",))
 
 
 class Fallback(BaseModel):
@@ -84,6 +153,19 @@ class Personnel(BaseModel):
     recipient: str = Field(min_length=1)
     holder: Holder
     clauses: tuple[str, ...] = Field(min_length=1)
+    applies_because: str | None = None
+    """As for a rule: why clauses printed as one side's procedure also serve the other."""
+    reporter: tuple[Reporter, ...] = REPORTERS  # type: ignore[assignment]
+    about: tuple[About, ...] = ABOUTS  # type: ignore[assignment]
+    concern: tuple[Concern, ...] = ("conduct", "performance", "bullying", "confidential_information",
+                                    "relationship_breakdown")
+    """Who the cited clauses let this body hear from, about whom, on what: a clause about a councillor's concern
+    over the Clerk never justifies sending an officer's grievance there. Personnel matters only by default (a Code of
+    Conduct complaint, fraud or a crime is not one)."""
+
+    def serves(self, reporter: str, about: str, concern: str | None) -> bool:
+        """``concern`` ``None``: a grievance, which is always a personnel matter."""
+        return reporter in self.reporter and about in self.about and (concern is None or concern in self.concern)
 
 
 class RoutingConfig(BaseModel):
@@ -92,6 +174,12 @@ class RoutingConfig(BaseModel):
     rules: tuple[RouteRule, ...] = ()
     fallback: Fallback = Fallback()
     personnel: Personnel | None = None
+    monitoring_officer: MonitoringOfficer = MonitoringOfficer()
+    outside: tuple[OutsideRoute, ...] = NATIONAL_OUTSIDE_ROUTES
+    """Routes not from the protocol, besides the Monitoring Officer (a profile may replace the national list)."""
+
+    def outside_routes(self) -> tuple[OutsideRoute, ...]:
+        return (self.monitoring_officer.route(), *self.outside)
 
 
 def load_routing(slug: str, home: Path) -> tuple[RoutingConfig, Path | None]:

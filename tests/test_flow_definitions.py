@@ -8,7 +8,7 @@ import pytest
 
 from bot.flows.definition import FLOWS_DIR, FlowDefinitionError, load_flow, load_flows
 
-ACTIONS = frozenset({"route", "submit", "procedure"})
+ACTIONS = frozenset({"route", "submit", "procedure", "recipient"})
 
 
 def test_shipped_flows_load_and_each_has_a_diagram() -> None:

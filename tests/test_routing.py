@@ -171,8 +171,9 @@ def test_route_command_reads_and_writes_json_lines(home: Path, monkeypatch: pyte
     rows = [{"id": "r1", "council": "wendlebury", "reporter": "councillor", "about": "clerk", "concern": "conduct"},
             {"id": "r2", "council": "honiton", "reporter": "officer", "about": "councillor", "concern": "bullying"},
             {"id": "r3", "council": "ledbury", "reporter": "mayor", "about": "clerk", "concern": "conduct"}]
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(json.dumps(r) for r in rows)))
-    assert main(["route", "--json", "-"]) == 0
+    lines = "\n".join(json.dumps(r) for r in rows).encode("utf-8")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(lines), encoding="utf-8"))
+    assert main(["route", "--json", "-"]) == 1  # r3 failed: a script must notice
     first, second, third = (json.loads(line) for line in capsys.readouterr().out.splitlines())
     assert set(first) == {"id", "covered", "recipient", "person", "passages", "next_steps"}
     assert first["covered"] and first["recipient"] == "the Chairman of the Staffing Committee"

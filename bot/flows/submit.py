@@ -1,8 +1,9 @@
 """The ``submit`` step: seal the report as a case and tell its recipients, privately, that it exists.
 
-Who receives it comes from the council's routing: the holder of the routed role, or, for a grievance and
-for a route that would reach the very person the report is about (Ledbury 5.4 read literally), the body
-the profile names under ``personnel`` with its own citation. Notices to recipients say only that a case
+Who receives it comes from the council's routing (``bot.flows.delivery``, the same decision the route step
+made before asking for details): the holder of the routed role, or, for a grievance and for a route that would
+reach the very person the report is about (Ledbury 5.4 read literally), the body the profile names under
+``personnel`` where its own clauses cover the case. Notices to recipients say only that a case
 exists and where to read it, never what it says, and never go to anyone the case is about (the desk fixes the
 recipients and records the subjects when it files the case).
 """
@@ -13,15 +14,16 @@ import logging
 
 from bot.broadcasts.compose import to_json
 from bot.broadcasts.settings import DELIVERY_PLATFORMS
-from bot.cases.desk import CaseDesk, NoRecipients, Submission, recipients_for
+from bot.cases.desk import CaseDesk, NoRecipients, Submission
 from bot.cases.keyring import Keyring
 from bot.cases.keys import CaseKeyError
 from bot.context import Turn
 from bot.flows.actions import book_for
 from bot.flows.definition import END
+from bot.flows.delivery import plan, reporter_of
 from bot.flows.engine import ActionResult, FlowRun
-from bot.messages import QuoteBlock, Reply, Target, Text, Visibility
-from bot.routing import Route
+from bot.flows.outside import no_recipient_reply, quoted_text
+from bot.messages import Reply, Target, Text, Visibility
 
 log = logging.getLogger(__name__)
 NOT_DELIVERED = "Nothing was sent, and what you typed has been deleted."
@@ -37,49 +39,21 @@ def desk_for(turn: Turn) -> CaseDesk:
     return desk
 
 
-def _delivery_route(run: FlowRun, council: str) -> tuple[Route | None, list[Reply]]:
-    """The route a submitted case is delivered on, and any explanation of a change of recipient."""
-    book = book_for(run.turn.services, council)
-    answers = run.answers
-    personnel = book.personnel()
-    if run.flow.name == "grievance":
-        return personnel, []
-    route = book.route(answers.get("reporter", ""), answers.get("about", ""), answers.get("concern", ""))
-    holder = book.holders(route)
-    if route.covered and holder is not None and holder[0] != answers.get("about"):
-        return route, []
-    if personnel is None:
-        return None, []
-    why = ("The protocol sends this to the person it is about, so I will send your report instead to"
-           if route.recipient_is_subject or (holder and holder[0] == answers.get("about"))
-           else "The protocol names a procedure rather than a person, so I will send your report to")
-    note = Reply((Text(f"{why} {personnel.recipient}:"),
-                  *(QuoteBlock(p.clause.text, p.citation, p.clause.clause_id) for p in personnel.passages)),
-                 meta={"kind": "route_alternative"})
-    return personnel, [note]
-
-
 async def submit_action(run: FlowRun) -> ActionResult:
     turn = run.turn
     council = turn.council or str(turn.conversation.state.get("council") or "") or None
     if council is None:
         return ActionResult([Reply((Text(f"I need to know your council first. {NOT_DELIVERED}"),))], next=END)
-    route, notes = _delivery_route(run, council)
     book = book_for(turn.services, council)
-    holder = book.holders(route) if route else None
-    if route is None or holder is None:
-        fallback = book.route("", "", "").fallback or ""
-        return ActionResult([Reply((Text("Your council has not named anyone I can deliver this to. "
-                                         f"{NOT_DELIVERED} {fallback}".strip()),), meta={"kind": "not_delivered"})],
-                            next=END)
+    delivery = await plan(turn, book, run.flow.name, run.answers)
+    route, notes, recipients = delivery.route, list(delivery.notes), delivery.recipients
     about = run.answers.get("about", "")
-    members = await turn.store.members.of_council(council)
-    recipients = recipients_for(members, holder[0], holder[1], about)
-    if not recipients:
-        return ActionResult([Reply((Text(f"Nobody on your council's roster is recorded as {route.recipient} yet, so I "
-                                         f"cannot deliver this. {NOT_DELIVERED} Please ask the Clerk to update the "
-                                         "roster, or contact them directly."),), meta={"kind": "not_delivered"})],
-                            next=END)
+    if route is None or not delivery.possible:  # the route step checked this; the roster changed since
+        stop = no_recipient_reply(book, delivery.reason or "", then=NOT_DELIVERED,
+                                  reporter=reporter_of(turn, run.flow.name, run.answers), about=about,
+                                  concern=run.answers.get("concern") or "conduct", quoted=quoted_text(route),
+                                  kind="not_delivered")
+        return ActionResult([stop], next=END)
     answers = {**run.answers, **run.opened}
     desk = desk_for(turn)
     try:
