@@ -180,4 +180,5 @@ def test_route_command_reads_and_writes_json_lines(home: Path, monkeypatch: pyte
     assert set(first["passages"][0]) == {"clause_id", "number", "text", "citation"}
     assert first["passages"][0]["number"] == "5.2"
     assert second["covered"] is False and second["recipient"] is None and second["passages"] == []
+    assert any(o["name"] == "ACAS" and not o["from_protocol"] for o in second["outside"]), second
     assert "reporter must be one of" in third["error"]

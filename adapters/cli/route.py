@@ -25,6 +25,8 @@ def route_json(qid: Any, route: Route) -> dict[str, Any]:
                       "citation": p.citation} for p in route.passages],
         "next_steps": list(route.next_steps),
         **({"fallback": route.fallback} if route.fallback else {}),
+        **({"outside": [{"name": o.name, "purpose": o.purpose, "contact": o.contact, "from_protocol": False}
+                        for o in route.outside]} if route.outside else {}),
     }
 
 
@@ -79,7 +81,11 @@ def _route(args: argparse.Namespace, books: Books) -> int:
 
 def render(out: dict[str, Any]) -> str:
     if not out["covered"]:
-        return f"Your council's protocol does not say who this should go to. {out.get('fallback', '')}".strip()
+        lines = [f"Your council's protocol does not say who this should go to. {out.get('fallback', '')}".strip()]
+        if out.get("outside"):
+            lines.append("Other routes (not from your council's protocol):")
+            lines += [f"  - {o['name']}: {o['purpose']}. Contact: {o['contact']}." for o in out["outside"]]
+        return "\n".join(lines)
     lines = [f"Raise it with {out['recipient']}" + (f" ({out['person']})." if out["person"] else ".")]
     for passage in out["passages"]:
         lines += [f"> {t}" for t in passage["text"].split("\n")] + [f"  - {passage['citation']}"]
