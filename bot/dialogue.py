@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import answering, council_choice, feedback, intent, linking, publish, roster
 from bot.cases.desk import looks_like_code
+from bot.cases.reminders import remind_unacknowledged
 from bot.commands import Command, CommandTable, core_commands, parse
 from bot.context import Services, Turn
 from bot.flowhooks import FlowRegistry
@@ -126,6 +127,7 @@ class Dialogue:
                 for _ in range(count):
                     await self.store.audit.record("flow.expired", ref=handler.name)
                 swept += count
+        await remind_unacknowledged(self.store)  # chat alone (no outbox worker) still reminds recipients
         return swept
 
     async def _sweep_now_and_then(self) -> None:

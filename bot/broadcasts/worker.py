@@ -28,6 +28,7 @@ from bot.broadcasts.compose import delivery_reply
 from bot.broadcasts.pacing import Pacer
 from bot.broadcasts.sending import Permanent, RetryAfter, Sender, Transient
 from bot.broadcasts.settings import DEFAULT_PACING, DELIVERY_PLATFORMS, UNPACED, Pacing
+from bot.cases.reminders import remind_unacknowledged
 from bot.store import Store, StoreError
 from bot.store.broadcasts import Broadcast, aware
 from bot.store.deliveries import Delivery
@@ -180,14 +181,16 @@ class OutboxWorker:
                         type(error).__name__)
 
     async def housekeeping(self) -> int:
-        """Queue due reminders and failure reports; how many were queued.
+        """Queue due reminders (of broadcasts and of confidential cases nobody acknowledged for 7 days) and failure
+        reports; how many were queued.
 
         For every delivery platform, not only this worker's: reminders and reports are claimed once per
         broadcast, and a Slack-only worker that claimed them must still queue the Telegram ones (a Telegram
         worker sends those)."""
         platforms = sorted(set(DELIVERY_PLATFORMS) | set(self.senders))
+        cases = await remind_unacknowledged(self.store, now=self.now(), platforms=platforms)  # a quiet serve too
         return (await whole(self.store.broadcasts.remind(platforms, now=self.now()))
-                + await whole(self.store.broadcasts.report_failures(platforms, now=self.now())))
+                + await whole(self.store.broadcasts.report_failures(platforms, now=self.now())) + len(cases))
 
     async def _platform_loop(self, platform: str, stop: asyncio.Event | None) -> None:
         """With ``stop``: until it is set. Without: until this platform has nothing outstanding.

@@ -12,6 +12,10 @@ Wrong codes are counted per person and across everyone and answered with the sam
 right code is looked up before any limit applies, so nobody (a guesser spending the shared budget included) can
 lock a reporter out; with 31^16 possible codes the limits are there to notice and slow guessing, not to make it
 hopeless, which the code's length already does.
+
+What happens to a case after it is filed (acknowledged, asked about, answered, added to, withdrawn, closed,
+reminded about) is ``bot.cases.lifecycle``, a part of the desk; what the sealed details hold is
+``bot.cases.content``.
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cases.content import CaseContent, content_of
 from bot.cases.keyring import CaseKeys, Keyring
+from bot.cases.lifecycle import CaseLifecycle
 from bot.cases.sealing import Sealed, seal, unseal
 from bot.codes import ALPHABET, code_hash, new_code, normalise
 from bot.people import Member
@@ -86,13 +92,6 @@ class Submitted:
     """Who it was sent to: the routed recipients minus anyone it is about."""
 
 
-@dataclass(frozen=True, slots=True)
-class CaseContent:
-    answers: dict[str, str]
-    reporter: str | None
-    additions: list[str]
-
-
 class TooManyAttempts(Exception):
     pass
 
@@ -111,7 +110,7 @@ def recipients_for(members: list[Member], role: str, committee: str | None, abou
                  and (committee is None or (m.committee or "").lower() == committee.lower()))
 
 
-class CaseDesk:
+class CaseDesk(CaseLifecycle):
     def __init__(self, store: Store, keyring: Keyring, *,
                  retention: timedelta = timedelta(days=RETENTION_DAYS)) -> None:
         self.store = store
@@ -139,7 +138,7 @@ class CaseDesk:
         year = datetime.now(UTC).year
         prefix = f"{submission.council[:3].upper()}-{year}"
         named = submission.reporter is not None and not submission.anonymous
-        content: dict[str, object] = {"answers": submission.answers, "additions": [],
+        content: dict[str, object] = {"answers": submission.answers, "thread": [],
                                       "reporter": submission.reporter.name if named and submission.reporter else None}
         code = new_receipt_code()
         for _ in range(20):
@@ -184,15 +183,13 @@ class CaseDesk:
         return await self.store.cases.for_recipient(member.id, platform, user_id)
 
     async def open(self, case: StoredCase) -> CaseContent:
+        """The case's sealed details (nothing once purged). Only the callers who may see them call this: a
+        recipient reading an open or closed case, and the reporter's own view of questions and the outcome."""
         if case.ciphertext is None or case.wrapped_key is None:
             return CaseContent({}, None, [])
         keys = await self._keys()
         data = json.loads(unseal(keys.master, case.reference, Sealed(case.key_id, case.wrapped_key, case.ciphertext)))
-        reporter = None if case.anonymous else data.get("reporter")
-        return CaseContent(dict(data.get("answers", {})), reporter, list(data.get("additions", [])))
-
-    async def add_information(self, case: StoredCase, text: str) -> None:
-        await self._reseal(case, lambda data: {**data, "additions": [*data.get("additions", []), text]})
+        return content_of(data, anonymous=case.anonymous)
 
     async def forget_anonymous_reporters(self) -> int:
         """Anonymous cases filed before issue 14 kept the reporter's name in their sealed details: re-seal them
@@ -211,27 +208,30 @@ class CaseDesk:
                 count += 1
         return count
 
-    async def _reseal(self, case: StoredCase, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-        """Open the case's details as stored now, ``change`` them and seal them again (again under the new key if
-        the master key is rotated meanwhile)."""
-        for _ in range(5):
+    async def _reseal(self, case: StoredCase, change: Callable[[dict[str, Any]], dict[str, Any]], *,
+                      when_open: bool = False, close: bool = False) -> bool:
+        """Open the case's details as stored now, ``change`` them and seal them again, naming the revision read so
+        a write made meanwhile (a question and an addition at once) is never overwritten but read again; sealed
+        again under the new key if the master key is rotated meanwhile. ``when_open``: only while the case is open;
+        ``close``: close it in the same write. ``False`` if nothing was written (purged, or no longer open)."""
+        for _ in range(10):
             current = await self.store.cases.by_reference(case.reference)
             if current is None or current.ciphertext is None or current.wrapped_key is None:
-                return
+                return False
+            if (when_open or close) and current.status != "open":
+                return False
             keys = await self._keys()
             data = change(json.loads(unseal(keys.master, current.reference,
                                             Sealed(current.key_id, current.wrapped_key, current.ciphertext))))
             sealed = seal(keys.master, current.reference, json.dumps(data))
             try:
-                await self.store.cases.update_details(current.id, key_id=sealed.key_id,
-                                                      wrapped_key=sealed.wrapped_key, ciphertext=sealed.ciphertext)
-                return
+                if await self.store.cases.update_details(
+                        current.id, key_id=sealed.key_id, wrapped_key=sealed.wrapped_key,
+                        ciphertext=sealed.ciphertext, revision=current.revision, when_open=when_open, close=close):
+                    return True
             except KeyChanged:
                 continue  # rotated meanwhile: read it again under the new key
-        raise RuntimeError("the case key kept changing")
-
-    async def withdraw(self, case: StoredCase) -> None:
-        await self.store.cases.set_status(case.id, "withdrawn")
+        raise RuntimeError("the case's details kept changing")
 
     async def purge(self) -> Purged:
         """Crypto-shred cases closed longer ago than the retention period, then wipe what they leave behind in the

@@ -91,7 +91,8 @@ async def submit_action(run: FlowRun) -> ActionResult:
     receipt = Reply((Text(f"Sent to {route.recipient} ({names}). Your reference is {case.reference}."),
                      Text(f"Your receipt code, shown only this once: {submitted.receipt_code}\n"
                           "Keep it somewhere safe. With it you can check the status, add information or withdraw: "
-                          "/case CODE, /case CODE add TEXT, /case CODE withdraw.")),
+                          "/case CODE (its status and any question from the recipients), /case CODE reply ANSWER, "
+                          "/case CODE add TEXT, /case CODE withdraw.")),
                     meta={"kind": "case_receipt", "reference": case.reference})
     return ActionResult([*notes, receipt, *notices])
 

@@ -128,7 +128,8 @@ class CaseRow(Base):
     council: Mapped[str] = mapped_column(String(64), index=True)
     flow: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="open")
-    """open, withdrawn, closed, purged."""
+    """open, withdrawn, closed, purged. Acknowledgement is ``acknowledged_at``, not a status: an acknowledged case
+    is still open (it can be added to, asked about, withdrawn, closed)."""
     about_role: Mapped[str] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(200))
     """Who the protocol (or the configured alternative) names, as the protocol names it."""
@@ -145,6 +146,15 @@ class CaseRow(Base):
     """``None`` once purged after the retention period."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When it was closed or withdrawn: the retention period runs from here."""
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When a recipient acknowledged it (the reporter sees that with the receipt code); closing acknowledges too."""
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When its recipients were reminded that it is unacknowledged (claimed by a conditional ``UPDATE``, so
+    two workers never both remind)."""
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Counts writes of the sealed details: each write names the revision it read, so a recipient's question and
+    a reporter's addition written at the same moment never overwrite each other."""
 
 
 class CaseRecipientRow(Base):
