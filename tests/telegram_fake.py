@@ -29,6 +29,8 @@ JSON_FIELDS = {"reply_markup", "reply_parameters", "commands", "link_preview_opt
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+    """When the server received it (``time.monotonic``): rate limits are measured as Telegram would see them."""
 
     @property
     def text(self) -> str:
@@ -120,16 +122,17 @@ class FakeTelegram:
         if method == "getFile" and str(params.get("file_id")) not in self.files:
             return web.json_response({"ok": False, "error_code": 400,
                                       "description": "Bad Request: invalid file_id"}, status=400)
-        if method == "getUpdates" and not self.updates:
-            await asyncio.sleep(0.05)  # a long poll with nothing new: do not let the poller spin
+        if method == "getUpdates":
+            self._confirm(params)
+            if not self.updates:
+                await asyncio.sleep(0.05)  # a long poll with nothing new: do not let the poller spin
         return web.json_response({"ok": True, "result": self._result(method, params)})
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT
         if method == "getUpdates":
-            updates, self.updates = self.updates, []
-            return updates
+            return list(self.updates)
         if method == "getFile":
             file_id = str(params["file_id"])
             return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(self.files[file_id]),
@@ -142,6 +145,13 @@ class FakeTelegram:
             return {"message_id": message_id, "date": int(time.time()), "chat": chat, "from": BOT,
                     "text": str(params.get("text", ""))}
         return True
+
+    def _confirm(self, params: dict[str, Any]) -> None:
+        """As Telegram does: an update is returned by every ``getUpdates`` until one asks with an ``offset``
+        above its id (which confirms it); so a poller that never moves its offset gets the same update forever."""
+        offset = params.get("offset")
+        if offset not in (None, ""):
+            self.updates = [u for u in self.updates if int(u["update_id"]) >= int(offset)]
 
     async def _download(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != TOKEN:

@@ -187,7 +187,7 @@ async def test_grievance_from_someone_who_never_started_the_bot_gets_a_deep_link
     telegram.forbidden.add(str(STRANGER["id"]))
     text = f"{ME} how do I raise a grievance against a councillor?"
     await feed(app, updates.text(text, user=STRANGER, chat=GROUP, mention=ME))
-    deep_link = f"https://t.me/{BOT['username']}?start=report"
+    deep_link = f"https://t.me/{BOT['username']}?start=report_wendlebury"  # the group's council travels along
     group = telegram.sent(GROUP["id"])
     pointer = group[-1]
     assert deep_link in pointer.text and [b.get("url") for b in pointer.buttons()] == [deep_link]

@@ -8,6 +8,8 @@
     documents.py  the Clerk's /publish document -> Attachment (downloaded, at most 1 MB, UTF-8 text only)
     retry.py      flood control (429 retry_after) waited out, network errors retried with backoff
     app.py        the Application, pointed at any Bot API server
+    updates.py    updates parsed one at a time: one the library cannot read is skipped, never retried forever
+    webhook.py    the webhook endpoint (secret checked first; junk is 400, quietly)
     runner.py     protocol-bot serve --telegram [--webhook URL]
     outbox.py     the broadcast outbox worker for Telegram, run inside serve
     sender.py     broadcast deliveries to Telegram (the outbox's sender)

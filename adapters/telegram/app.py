@@ -4,6 +4,7 @@
 fake one the tests run); python-telegram-bot appends the token to it, so the value ends in ``/bot``
 (``https://api.telegram.org/bot``). A bare server address gets ``/bot`` added. Files (a Clerk's ``/publish``
 document) are downloaded from the same server: ``.../bot`` becomes ``.../file/bot``, as Telegram lays it out.
+The bot is a ``TolerantBot`` (``updates.py``): an update the library cannot parse is skipped, not retried forever.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from telegram.ext import Application, ApplicationBuilder
 
 from adapters.telegram.bridge import TelegramBridge
+from adapters.telegram.updates import TolerantBot
 from bot.dialogue import Dialogue
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
@@ -41,8 +43,8 @@ def file_url(configured: str | None) -> str:
 def build_application(dialogue: Dialogue, token: str, *, base_url: str | None = None,
                       updater: bool = True) -> Application:  # type: ignore[type-arg]
     """An application with our handlers installed; ``updater=False`` for callers that feed updates themselves."""
-    builder = (ApplicationBuilder().token(token).base_url(api_url(base_url)).base_file_url(file_url(base_url))
-               .concurrent_updates(CONCURRENT_UPDATES))
+    bot = TolerantBot(token, base_url=api_url(base_url), base_file_url=file_url(base_url))
+    builder = ApplicationBuilder().bot(bot).concurrent_updates(CONCURRENT_UPDATES)
     if not updater:
         builder = builder.updater(None)
     app = builder.build()

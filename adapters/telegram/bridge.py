@@ -1,17 +1,21 @@
 """python-telegram-bot handlers over ``Dialogue.handle``: translate, ask the dialogue, deliver. Nothing else.
 
 A pressed button is always answered (``answerCallbackQuery``, or the client shows a spinner for a
-minute) and its keyboard removed, so a choice cannot be made twice. A short reply only the presser may
+minute) and its keyboard removed, so a choice cannot be made twice; a slow one (Publish) at once, with a word
+in the chat that the work has begun. A short reply only the presser may
 see (a feedback "thank you") becomes the callback answer itself, Telegram's nearest thing to ephemeral.
-A document in a private chat is read only when captioned ``/publish``, or, from someone who may publish, with no
-command at all (kept for a ``/publish`` that follows; ``bot.publish.uploads``): downloaded, checked for size and
-UTF-8, and handed to the dialogue as the message's attachment; anything else gets a polite note.
+A document in a private chat is read only from someone who may publish (``bot.publish.uploads.may_upload``, asked
+before any ``getFile``): captioned ``/publish``, or with no command at all (kept for a ``/publish`` that follows):
+downloaded, checked for size and UTF-8, and handed to the dialogue as the message's attachment. Anyone else's
+``/publish`` reaches the dialogue without the file (and is refused there, politely and audited); any other
+document gets a polite note.
 Errors reach the application's error handler, which logs the error's type and where it happened (never
 what anyone wrote) and tells the person politely.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 from pathlib import Path
@@ -26,7 +30,7 @@ from adapters.telegram.keyboards import decode
 from adapters.telegram.retry import with_retries
 from adapters.telegram.translate import PLATFORM, from_document, from_message, from_press, publish_caption
 from bot.dialogue import SORRY, Dialogue
-from bot.messages import Reply, Text, Visibility, say
+from bot.messages import Incoming, Reply, Text, Visibility, say
 from bot.publish import uploads
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,10 @@ MENU_FALLBACK = {"report": "report a concern, in private", "grievance": "raise a
 STALE_BUTTON = "That button no longer works; please ask again."
 PRESS_FAILED = "Sorry, something went wrong. Please try again."
 TOAST_LIMIT = 200
+ANSWER_WITHIN = 2.0
+"""Seconds a press waits for its reply to become the callback answer; after that it is answered empty."""
+SLOW_ACTIONS = {"publish.confirm": "Publishing... I'll tell you here when it's done."}
+"""Presses answered at once, with what is said while the work goes on."""
 ALLOWED_UPDATES = ("message", "callback_query")
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -91,7 +99,11 @@ class TelegramBridge:
         delivery = Delivery(context.bot)
         origin_chat = message.chat.id
         text = publish_caption(message, bot_username=context.bot.username)
-        if text is None and await uploads.may_upload(self.dialogue.services, PLATFORM, str(message.from_user.id)):
+        may_publish = await uploads.may_upload(self.dialogue.services, PLATFORM, str(message.from_user.id))
+        if text is not None and not may_publish:  # refused by the dialogue, politely and audited; never fetched
+            await self._handle_and_deliver(from_document(message, text, None), delivery)
+            return
+        if text is None and may_publish:
             text = ""  # the file alone, whatever its caption says: kept for /publish
         if text is None:
             await delivery.send(origin_chat, say(ONLY_PUBLISH, kind="document_ignored"))
@@ -102,35 +114,54 @@ class TelegramBridge:
             log.info("document refused (%s bytes reported)", message.document.file_size)
             await delivery.send(origin_chat, say(refused.reply, kind="document_refused"))
             return
-        incoming = from_document(message, text, attachment)
-        if incoming is None:
-            return
-        replies = await self.dialogue.handle(incoming)
-        await delivery.deliver(Origin(incoming), replies)
+        await self._handle_and_deliver(from_document(message, text, attachment), delivery)
+
+    async def _handle_and_deliver(self, incoming: Incoming | None, delivery: Delivery) -> None:
+        if incoming is not None:
+            await delivery.deliver(Origin(incoming), await self.dialogue.handle(incoming))
 
     async def on_press(self, update: Update, context: Context) -> None:
+        """Answer the press (the client shows a spinner until then), do what it asks, deliver the result.
+
+        A press whose work is known to be slow (``SLOW_ACTIONS``: publishing rebuilds the index, 13-32 s) is
+        answered at once and said in the chat too, since a toast vanishes; any other press is answered when its
+        reply is ready, or after ``ANSWER_WITHIN`` seconds, whichever comes first. A reply that comes later is
+        always a message (the toast is gone by then)."""
         query = update.callback_query
         if query is None:
             return
-        toast: str | None = None
+        answered = False
         try:
             action = decode(query.data)
             if action is None:
-                toast = STALE_BUTTON
+                answered = await _answer(query, STALE_BUTTON)
                 await _remove_keyboard(query)
                 return
             incoming = from_press(query, action)
-            replies = await self.dialogue.handle(incoming)
-            toast, replies = _as_toast(replies, incoming.user_id)
+            message = query.message
+            thread = message.message_thread_id if isinstance(message, Message) and message.is_topic_message else None
+            origin, delivery = Origin(incoming, thread=thread), Delivery(context.bot)
+            prompt = SLOW_ACTIONS.get(action.name)
+            if prompt is not None:
+                answered = await _answer(query, prompt)
+                await _remove_keyboard(query)
+                await delivery.deliver(origin, [say(prompt, visibility=Visibility.EPHEMERAL, kind="press_working")])
+            handling = asyncio.ensure_future(self.dialogue.handle(incoming))
+            if not answered:
+                await asyncio.wait({handling}, timeout=ANSWER_WITHIN)
+            if not answered and not handling.done():
+                answered = await _answer(query, None)
+            replies = await handling
+            if not answered:
+                toast, replies = _as_toast(replies, incoming.user_id)
+                answered = await _answer(query, toast)
         except Exception:
-            toast = PRESS_FAILED
+            if not answered:
+                await _answer(query, PRESS_FAILED)
             raise
-        finally:
-            await _answer(query, toast)
-        await _remove_keyboard(query)
-        message = query.message
-        thread = message.message_thread_id if isinstance(message, Message) and message.is_topic_message else None
-        await Delivery(context.bot).deliver(Origin(incoming, thread=thread), replies)
+        if prompt is None:
+            await _remove_keyboard(query)
+        await delivery.deliver(origin, replies)
 
     async def on_error(self, update: object, context: Context) -> None:
         error = context.error
@@ -163,11 +194,13 @@ def _as_toast(replies: list[Reply], presser: str) -> tuple[str | None, list[Repl
     return None, replies
 
 
-async def _answer(query: CallbackQuery, toast: str | None) -> None:
+async def _answer(query: CallbackQuery, toast: str | None) -> bool:
+    """Answer the press (a press is answered once); ``True`` once that has been tried."""
     try:
         await with_retries(lambda: query.answer(toast), what="answerCallbackQuery")
     except BadRequest as error:  # too old (over 15 minutes) or already answered: nothing left to do
         log.info("callback query not answered: %s", type(error).__name__)
+    return True
 
 
 async def _remove_keyboard(query: CallbackQuery) -> None:

@@ -3,7 +3,13 @@
 Telegram has no ephemeral messages, so a reply only the asker may see (``EPHEMERAL``,
 ``DIRECT_MESSAGE``) goes to their private chat with the bot, and the group gets a short pointer that
 carries no content. A bot may not write first to someone who never started it (403 Forbidden); the pointer
-then links into the private chat (``https://t.me/<bot>?start=report``) so the person can start it there.
+then links into the private chat with a start parameter naming the flow and the group's council
+(``https://t.me/<bot>?start=report_wendlebury``, ``translate.deep_link``), so pressing Start resumes it there.
+
+The dialogue's own notes for a group ("I've sent you a private message", "Please use this in a private chat")
+are written for platforms that can show a line to one person in a channel. Here they are never sent to the
+private chat (where "not here" or "I've sent you" would be nonsense): the first is replaced by this adapter's
+pointer, the second goes to the group with a button that opens the private chat.
 """
 
 from __future__ import annotations
@@ -20,17 +26,21 @@ from telegram.helpers import create_deep_linked_url
 from adapters.telegram.keyboards import keyboard, link_button
 from adapters.telegram.render import render
 from adapters.telegram.retry import with_retries
+from adapters.telegram.translate import start_payload
 from bot.messages import Incoming, Reply, Visibility
 
 log = logging.getLogger(__name__)
 
-POINTER_KINDS = frozenset({"offer_note"})
+POINTER_KINDS = frozenset({"offer_note", "flow_moved_note"})
 """Replies the dialogue writes as the group's "I've sent you a private message": this adapter writes its own
-pointer (with a deep link when the private message could not be delivered), so these are not sent."""
+pointer (with a deep link when the private message could not be delivered), so these are never sent."""
+GROUP_ONLY_KINDS = frozenset({"case_private_only"})
+"""A group-only "please use this in a private chat" note: shown in the group with a button into the private
+chat, never sent privately."""
 SENT_PRIVATELY = "I've sent you a private message."
 START_PRIVATELY = ("This is best continued in private. Please open a private chat with me and press Start: "
                    '<a href="{url}">continue privately</a>.')
-OFFER_PAYLOAD = "report"
+OPEN_PRIVATE_CHAT = "Open the private chat"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +66,11 @@ class Delivery:
         delivered_privately = True
         payload: str | None = None
         for reply in replies:
-            if origin.in_group and reply.kind in POINTER_KINDS:
+            if reply.kind in POINTER_KINDS:
+                continue
+            if reply.kind in GROUP_ONLY_KINDS:
+                if origin.in_group:
+                    await self._group_note(origin, reply)
                 continue
             if reply.target is not None and reply.target.platform != origin.incoming.platform:
                 log.warning("a %s reply addressed to %s was not sent from Telegram", reply.kind, reply.target.platform)
@@ -71,7 +85,7 @@ class Delivery:
             to_sender = private_to == origin.incoming.user_id
             if origin.in_group and to_sender:
                 pointer = True
-                payload = payload or (OFFER_PAYLOAD if reply.kind == "offer" else None)
+                payload = payload or start_payload(reply)
             try:
                 await self.send(private_to, reply)
             except (Forbidden, BadRequest) as error:  # never started the bot, or blocked it
@@ -98,11 +112,17 @@ class Delivery:
             reply_parameters=reply_parameters, message_thread_id=thread,
             link_preview_options=LinkPreviewOptions(is_disabled=True)), what="sendMessage")
 
+    async def _group_note(self, origin: Origin, reply: Reply) -> None:
+        markup = link_button(OPEN_PRIVATE_CHAT, create_deep_linked_url(self.bot.username))
+        for part in render(reply):
+            await self._send_html(origin.incoming.chat_id, part, reply_to=origin.reply_to, thread=origin.thread,
+                                  markup=markup)
+
     async def _pointer(self, origin: Origin, *, delivered: bool, payload: str | None) -> None:
         username = self.bot.username
         if delivered:
             text = SENT_PRIVATELY
-            markup = link_button("Open the private chat", create_deep_linked_url(username))
+            markup = link_button(OPEN_PRIVATE_CHAT, create_deep_linked_url(username))
         else:
             url = create_deep_linked_url(username, payload) if payload else create_deep_linked_url(username)
             text = START_PRIVATELY.format(url=html.escape(url))

@@ -2,17 +2,18 @@
 
 Telegram refuses a message over 4,096 characters, so a long reply becomes several messages split between
 blocks (a clause is never cut in two unless it alone is too long, and then at a line or word boundary,
-each part a well-formed blockquote). Everything a person or a document supplied goes through
-``html.escape``: nothing typed can open a tag, break the formatting or forge a link. A person's words shown back
-(``Typed``: a report read by its recipient) are a blockquote with every line marked, so even a notification
-preview, which drops the HTML, never shows a typed "From: ..." line as the bot's own label.
+each part a well-formed blockquote; a label ending ":" always travels with the start of what it introduces).
+Everything a person or a document supplied goes through ``html.escape``: nothing typed can open a tag, break
+the formatting or forge a link. A person's words shown back (``Typed``: a report read by its recipient) are a
+blockquote with every line marked, so even a notification preview, which drops the HTML, never shows a typed
+"From: ..." line as the bot's own label.
 """
 
 from __future__ import annotations
 
 import html
 
-from bot.messages import Block, QuoteBlock, Reply, Typed
+from bot.messages import Block, QuoteBlock, Reply, Text, Typed
 from bot.usertext import QUOTE_MARK, quoted
 
 LIMIT = 4096
@@ -40,7 +41,7 @@ def render_block(block: Block) -> str:
 
 def render(reply: Reply, *, limit: int = LIMIT) -> list[str]:
     """The reply as one or more HTML messages, each within ``limit``, split on block boundaries."""
-    pieces = [piece for block in reply.blocks for piece in _fit(block, limit)]
+    pieces = _pieces(reply.blocks, limit)
     messages: list[str] = []
     current = ""
     for piece in pieces:
@@ -53,6 +54,30 @@ def render(reply: Reply, *, limit: int = LIMIT) -> list[str]:
     if current:
         messages.append(current)
     return messages
+
+
+def _pieces(blocks: tuple[Block, ...], limit: int) -> list[str]:
+    """Rendered blocks, each within ``limit``; a label ending ":" ("Changed: 3.3. It now reads:") is one piece
+    with the start of the block it introduces, so no message ends with a label whose quote is in the next."""
+    pieces: list[str] = []
+    at = 0
+    while at < len(blocks):
+        block = blocks[at]
+        if _label(block) and at + 1 < len(blocks):
+            label = render_block(block)
+            room = limit - length(label) - length(SEPARATOR)
+            if room > limit // 2:
+                parts = _fit(blocks[at + 1], room)
+                pieces += [f"{label}{SEPARATOR}{parts[0]}", *parts[1:]]
+                at += 2
+                continue
+        pieces += _fit(block, limit)
+        at += 1
+    return pieces
+
+
+def _label(block: Block) -> bool:
+    return type(block) is Text and block.text.rstrip().endswith(":")
 
 
 def _fit(block: Block, limit: int) -> list[str]:

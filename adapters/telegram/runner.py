@@ -1,8 +1,8 @@
 """``protocol-bot serve --telegram [--webhook URL]``: long polling by default, a webhook for several workers.
 
 Tokens come from the environment only (``TELEGRAM_BOT_TOKEN``; ``TELEGRAM_WEBHOOK_SECRET`` in webhook
-mode, which Telegram sends back in ``X-Telegram-Bot-Api-Secret-Token`` and python-telegram-bot's webhook
-server checks, refusing any post without it). A missing one is a clear message and exit code 2, before
+mode, which Telegram sends back in ``X-Telegram-Bot-Api-Secret-Token`` and our webhook server (``webhook.py``)
+checks, refusing any post without it; junk is 400, quietly). A missing one is a clear message and exit code 2, before
 anything is loaded. The event loop is ours (``async with app``), so the store, the dialogue and the
 application share it and close in order on Ctrl-C or SIGTERM.
 
@@ -29,6 +29,8 @@ from adapters.cli.serve import ServeOptions
 from adapters.telegram.app import announce, build_application
 from adapters.telegram.bridge import ALLOWED_UPDATES
 from adapters.telegram.outbox import OUTBOX_ENV, Outbox, outbox_enabled
+from adapters.telegram.retry import with_retries
+from adapters.telegram.webhook import WebhookServer
 from bot.dialogue import Dialogue
 from bot.store import Store, StoreError
 
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 API_URL_ENV = "PROTOCOL_BOT_TELEGRAM_API_URL"
+QUIET_LOGGERS = ("telegram", "httpcore")
+"""Libraries never allowed below INFO, whatever the root level: what people write must not reach a log."""
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 """What Telegram accepts as a webhook secret token."""
 
@@ -104,6 +108,8 @@ def run(options: ServeOptions) -> int:
 
 async def serve(chosen: Settings, *, stop: asyncio.Event | None = None) -> int:
     """Serve until SIGINT or SIGTERM (or until ``stop`` is set, for a caller running this in its own loop)."""
+    for library in QUIET_LOGGERS:  # their DEBUG lines carry every call's parameters and answer: message text
+        logging.getLogger(library).setLevel(max(logging.INFO, logging.getLogger(library).getEffectiveLevel()))
     service = make_service(verbose=True)
     await asyncio.to_thread(service.library.load_all)  # build or load every index before the first question
     store = await Store.open()
@@ -117,11 +123,16 @@ async def serve(chosen: Settings, *, stop: asyncio.Event | None = None) -> int:
             await app.start()
             updater = app.updater
             assert updater is not None  # built with one
+            webhook: WebhookServer | None = None
             try:
                 if chosen.webhook:
-                    await updater.start_webhook(listen=chosen.host, port=chosen.port, url_path=chosen.url_path,
-                                                webhook_url=chosen.webhook, secret_token=chosen.secret,
-                                                allowed_updates=list(ALLOWED_UPDATES))
+                    assert chosen.secret is not None  # settings() refuses a webhook without one
+                    webhook = WebhookServer(app, path=chosen.url_path, secret=chosen.secret, host=chosen.host,
+                                            port=chosen.port)
+                    await webhook.start()
+                    await with_retries(lambda: app.bot.set_webhook(
+                        chosen.webhook or "", secret_token=chosen.secret, allowed_updates=list(ALLOWED_UPDATES)),
+                        what="setWebhook")
                     mode = f"webhook {chosen.webhook} (listening on {chosen.host}:{chosen.port}/{chosen.url_path})"
                 else:
                     await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
@@ -134,6 +145,8 @@ async def serve(chosen: Settings, *, stop: asyncio.Event | None = None) -> int:
             finally:
                 if outbox is not None:
                     await outbox.stop()  # before the store closes: what is in flight is recorded first
+                if webhook is not None:
+                    await webhook.stop()
                 if updater.running:
                     await updater.stop()
                 if app.running:

@@ -3,7 +3,9 @@ rendered by ``adapters.telegram.render`` and ``keyboards`` like any reply (the A
 part of a long message).
 
 python-telegram-bot's ``Bot`` is used without ``with_retries``: the outbox decides, so flood control postpones
-only this delivery. Errors become ``bot.broadcasts.sending`` errors:
+only this delivery. Every request passes a ``SendGate`` (``bot.broadcasts.pacing``) with Telegram's limits: never
+more than 30 messages in any second, one a second per chat (20 a minute per group), as the server counts them,
+including between the parts of one split message. Errors become ``bot.broadcasts.sending`` errors:
 
 - ``RetryAfter`` -> ``RetryAfter``; 5xx (``NetworkError``), ``TimedOut`` -> ``Transient``
 - ``Forbidden`` (blocked the bot, or never started it: a bot may not write first) -> ``Permanent("blocked")``;
@@ -24,16 +26,20 @@ from adapters.telegram.app import api_url
 from adapters.telegram.keyboards import keyboard
 from adapters.telegram.render import render
 from adapters.telegram.retry import retry_after_seconds
+from bot.broadcasts.pacing import SendGate
 from bot.broadcasts.sending import Permanent, RetryAfter, Transient
+from bot.broadcasts.settings import DEFAULT_PACING, Pacing
 from bot.messages import Reply
 
 
 class TelegramSender:
     platform = "telegram"
 
-    def __init__(self, token: str, *, base_url: str | None = None, connections: int = 32) -> None:
+    def __init__(self, token: str, *, base_url: str | None = None, connections: int = 32,
+                 pacing: Pacing = DEFAULT_PACING["telegram"]) -> None:
         request = HTTPXRequest(connection_pool_size=connections, pool_timeout=10.0)
         self.bot = Bot(token, base_url=api_url(base_url), request=request)
+        self.gate = SendGate(pacing)
         self._ready = False
         self._starting = asyncio.Lock()
 
@@ -46,8 +52,9 @@ class TelegramSender:
         for index, text in enumerate(parts):
             last = index == len(parts) - 1
             try:
-                message = await self.bot.send_message(chat_id=recipient, text=text, parse_mode=ParseMode.HTML,
-                                                      reply_markup=markup if last else None)
+                async with self.gate.send(recipient):
+                    message = await self.bot.send_message(chat_id=recipient, text=text, parse_mode=ParseMode.HTML,
+                                                          reply_markup=markup if last else None)
             except TelegramRetryAfter as error:
                 raise RetryAfter(retry_after_seconds(error)) from None
             except Forbidden:

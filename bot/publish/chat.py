@@ -22,20 +22,26 @@ from bot.publish.preview import affected_rules, preview_blocks
 from bot.publish.routing_check import broken_rules
 from knowledge.errors import KnowledgeError
 from knowledge.publishing import Draft, prepare, publish
+from knowledge.versions import VERSION_NAME
 
 CONFIRM, CANCEL = "publish.confirm", "publish.cancel"
 USAGE = ("Send me the new version of your protocol as a text file, then /publish within {minutes} (or attach the "
          "file to the /publish message), optionally with a version name and a note for members: /publish 2026-11 "
          "Clause 5.4 reworded.")
-_VERSION = re.compile(r"^(v?\d+(\.\d+)*[a-z]?|\d{4}-\d{2}(-\d{2})?)$", re.IGNORECASE)
+_NUMBERED = re.compile(r"^v?\d", re.IGNORECASE)
+"""How a version name starts, as councils write them (``2``, ``2026-12b``, ``v3.1``): a first word like "Clause"
+or "Minor" is the note's first word, not a version."""
 
 
 def parse_args(args: str) -> tuple[str | None, str | None]:
-    """``2026-11 Clause 5.4 reworded`` -> ("2026-11", "Clause 5.4 reworded"); a first word that does not look
-    like a version is part of the note."""
+    """``2026-11 Clause 5.4 reworded`` -> ("2026-11", "Clause 5.4 reworded"). A first word that is a valid version
+    name (``knowledge.versions.VERSION_NAME``) and starts with a number (or ``v`` and a number) is the version,
+    whatever follows its digits (``2026-12b``, ``2026-12-rev2``); any other first word begins the note."""
     first, _, rest = args.strip().partition(" ")
-    if first and _VERSION.match(first):
-        return first, rest.strip() or None
+    first, _, more = first.partition("\n")
+    if first and _NUMBERED.match(first) and VERSION_NAME.match(first):
+        note = " ".join(part for part in (more.strip(), rest.strip()) if part)
+        return first, note or None
     return None, args.strip() or None
 
 
