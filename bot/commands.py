@@ -77,10 +77,26 @@ async def _council(turn: Turn, args: str) -> list[Reply]:
         if choice is None:
             return [say(f"I don't know the council {args!r}."), council_choice.which_council(turn)]
         return await council_choice.choose(turn, choice)
+    bound = _bound_by_config(turn)
+    if bound:  # no buttons: a switch would only be refused (``council_choice.choose``)
+        return [say(f"This chat is bound to {bound} by the council's configuration, so it cannot be switched "
+                    "here; the Clerk can change it.", kind="council")]
     replies = await council_choice.ask(turn)
     if turn.council:
         return [say(f"This chat is set to {turn.council}. Choose a council to switch.", kind="council"), *replies]
     return replies
+
+
+def _bound_by_config(turn: Turn) -> str | None:
+    """The council whose profile binds this chat or its workspace, as ``Bindings.remember`` would find it."""
+    incoming = turn.incoming
+    for council in turn.services.councils:
+        for binding in turn.services.profile(council).bindings:
+            if binding.platform == incoming.platform and (
+                    (binding.chat is not None and binding.chat == incoming.chat_id)
+                    or (binding.workspace is not None and binding.workspace == incoming.workspace)):
+                return turn.council or council
+    return None
 
 
 async def _whoami(turn: Turn, _args: str) -> list[Reply]:

@@ -2,7 +2,8 @@
 
 Permissions are data (``PERMISSIONS``: action -> roles allowed) so a council can see them at a glance;
 only the Clerk changes roles, publishes or broadcasts, and the deputy clerk too where the council's
-profile says ``deputy_clerk_administers: true``.
+profile says ``deputy_clerk_administers: true``. A change to who receives reports about the Clerk also needs
+the Chair's confirmation (``bot.clerk_recipients``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ ADMIN_ACTIONS = ("roles", "publish", "broadcast")
 PERMISSIONS: dict[str, frozenset[str]] = {
     **{action: frozenset({"clerk"}) for action in ADMIN_ACTIONS},
     "roster": frozenset(ROLES),
+    "role": frozenset(ROLES),
 }
+"""``role`` lets anyone on the roster reach ``/role``, because the Chair confirms there what the Clerk asked
+(``/role confirm N``); ``bot.roster`` then checks ``roles`` for changing them and the confirming role for the rest."""
 
 ROLE_LABELS = {
     "councillor": "a councillor", "chair": "the Chair", "vice-chair": "the Vice-Chair",
@@ -75,7 +79,7 @@ def can(member: Member | None, action: str, *, deputy_clerk_administers: bool = 
 
 def who_may(action: str, *, deputy_clerk_administers: bool = False) -> str:
     """For a polite refusal: who may do this, in words."""
-    if action in ADMIN_ACTIONS:
+    if action in (*ADMIN_ACTIONS, "role"):
         return "the Clerk and Deputy Clerk" if deputy_clerk_administers else "the Clerk"
     return "people on the council's roster"
 

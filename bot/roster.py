@@ -2,18 +2,27 @@
 
 Handles are the platform's user ids as the adapter passes them (Slack ``<@U123>`` or ``@U123``, a Telegram
 id, a terminal name). A change is audited by member id and role, never with anything else typed.
+
+A change that would change who receives reports about the Clerk is not made here but kept for a second person
+(``bot.roster_confirm``): ``/role pending``, ``/role confirm N`` and ``/role refuse N`` are that person's, so
+``/role`` is open to anyone on the roster and changing roles is checked here, with the dispatcher's own words.
 """
 
 from __future__ import annotations
 
 import re
 
+from bot import roster_confirm
+from bot.clerk_recipients import Change, touches
 from bot.commands import Command, CommandTable
 from bot.context import Turn
 from bot.messages import Reply, Visibility, say
+from bot.people import can, who_may
+from bot.roster_changes import apply_change
 from config.councils import ROLES
 
-USAGE = "/role add|remove HANDLE ROLE [COMMITTEE], e.g. /role add @U123 committee chair Planning"
+USAGE = ("/role add|remove HANDLE ROLE [COMMITTEE], e.g. /role add @U123 committee chair Planning; "
+         "/role pending; /role confirm N; /role refuse N")
 _HANDLE = re.compile(r"^<@([^>|]+)(?:\|[^>]*)?>$|^@?(\S+)$")
 
 
@@ -33,38 +42,37 @@ def parse_role_command(args: str) -> tuple[str, str, str, str | None] | None:
 
 
 async def _role(turn: Turn, args: str) -> list[Reply]:
+    assert turn.member is not None  # the permission check let only someone on the roster through
+    deputy = turn.services.profile(turn.member.council).deputy_clerk_administers
+    verb, _, rest = args.strip().partition(" ")
+    if verb.lower() == "pending":
+        return await roster_confirm.pending(turn, deputy=deputy)
+    if verb.lower() in ("confirm", "refuse"):
+        return await roster_confirm.decide(turn, verb.lower(), rest.strip())
+    if not can(turn.member, "roles", deputy_clerk_administers=deputy):
+        await turn.audit("command.refused", ref="role")
+        return [say(f"Sorry, /role is only for {who_may('roles', deputy_clerk_administers=deputy)}.",
+                    visibility=Visibility.EPHEMERAL, kind="refusal")]
     parsed = parse_role_command(args)
     if parsed is None:
         return [say(f"Usage: {USAGE}\nRoles: {', '.join(ROLES)}", visibility=Visibility.EPHEMERAL, kind="usage")]
     verb, handle, role, committee = parsed
-    assert turn.member is not None  # the permission check let only a member through
     if role == "committee chair" and verb == "add" and not committee:
         return [say("Please name the committee: /role add HANDLE committee chair COMMITTEE", kind="usage")]
     platform, council = turn.incoming.platform, turn.member.council
-    members = turn.store.members
-    target = await members.by_identity(platform, handle)
+    target = await turn.store.members.by_identity(platform, handle)
     if target is not None and target.council != council:
         return [say(f"{handle} is on another council's roster; their Clerk manages their roles.", kind="refusal")]
-    if verb == "add":
-        if target is None:
-            target = await members.add(council, handle, [role], platform=platform, user_id=handle,
-                                       committee=committee)
-        else:
-            roles = [*target.roles, role] if role not in target.roles else list(target.roles)
-            updated = await members.set_roles(target.id, roles, committee=committee or target.committee)
-            assert updated is not None
-            target = updated
-    else:
-        if target is None or role not in target.roles:
-            return [say(f"{handle} does not have the role {role}.", kind="roles")]
-        remaining = [r for r in target.roles if r != role]
-        updated = await members.set_roles(target.id, remaining, committee=target.committee)
-        if updated is None:
-            await turn.audit("roles.changed", ref=f"{target.id}:-{role}")
-            return [say(f"{target.name} has no roles left and is no longer on the roster.", kind="roles")]
-        target = updated
-    await turn.audit("roles.changed", ref=f"{target.id}:{'+' if verb == 'add' else '-'}{role}")
-    return [say(f"{target.describe()}.", kind="roles")]
+    if verb == "remove" and (target is None or role not in target.roles):
+        return [say(f"{handle} does not have the role {role}.", kind="roles")]
+    change = Change(verb, role, committee, target, handle)
+    members = await turn.store.members.of_council(council)
+    config = roster_confirm.routing_of(turn, council)
+    if touches(members, change, config):
+        return await roster_confirm.request(turn, change, members, config)
+    _, member_id, done = await apply_change(turn.store, council, platform, change)
+    await turn.audit("roles.changed", ref=f"{member_id}:{'+' if verb == 'add' else '-'}{role}")
+    return [say(done, kind="roles")]
 
 
 async def _roster(turn: Turn, _args: str) -> list[Reply]:
@@ -75,6 +83,7 @@ async def _roster(turn: Turn, _args: str) -> list[Reply]:
 
 
 def register(table: CommandTable) -> None:
-    table.register(Command("role", _role, "change someone's role (the Clerk)", usage="add|remove HANDLE ROLE",
-                           permission="roles"))
+    table.register(Command("role", _role, "change someone's role (the Clerk); confirm or refuse a change to who "
+                           "receives reports about the Clerk (the Chair)",
+                           usage="add|remove HANDLE ROLE | pending | confirm N | refuse N", permission="role"))
     table.register(Command("roster", _roster, "who is who in your council (members only)", permission="roster"))

@@ -63,8 +63,13 @@ def _council_name(args: str, councils: Collection[str]) -> bool:
     return name in councils or (" " not in name and bool(get_close_matches(name, list(councils), 1, NEAR_MISS)))
 
 
+_ROLE_DECISION = re.compile(r"^(?:pending|(?:confirm|refuse)\s+\d+)$", re.IGNORECASE)
+"""What the Chair sends about a change the Clerk asked for (``bot.roster_confirm``): the hint it is given,
+``/protocol role confirm 3`` on Slack, must run, not be read as a question."""
+
+
 def _role_change(args: str, _councils: Collection[str]) -> bool:
-    return args.split(maxsplit=1)[0].lower() in ("add", "remove")
+    return args.split(maxsplit=1)[0].lower() in ("add", "remove") or bool(_ROLE_DECISION.match(args.strip()))
 
 
 def _version_first(args: str, _councils: Collection[str]) -> bool:

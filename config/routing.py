@@ -177,6 +177,9 @@ class RoutingConfig(BaseModel):
     monitoring_officer: MonitoringOfficer = MonitoringOfficer()
     outside: tuple[OutsideRoute, ...] = NATIONAL_OUTSIDE_ROUTES
     """Routes not from the protocol, besides the Monitoring Officer (a profile may replace the national list)."""
+    confirms_recipient_changes: Holder | None = None
+    """Who must confirm a roster change that would change who receives reports about the Clerk (``{role:
+    vice-chair}``); without it, the Chair. A Clerk never can, whatever this says (``bot.clerk_recipients``)."""
 
     def outside_routes(self) -> tuple[OutsideRoute, ...]:
         return (self.monitoring_officer.route(), *self.outside)

@@ -57,6 +57,13 @@ class FakeSlack:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     file_objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     downloads: list[Download] = field(default_factory=list)
+    users: list[dict[str, Any]] = field(default_factory=list)
+    """The workspace's people, as ``users.list`` and ``users.info`` return them."""
+    errors: dict[str, str] = field(default_factory=dict)
+    """Method -> Slack error code, answered ``{"ok": false, "error": ...}`` with HTTP 200, as Slack does for a
+    refused token (``invalid_auth``, ``not_authed``) or a missing scope."""
+    refuse_sockets: bool = False
+    """Socket Mode: the WebSocket endpoint answers 503 (Slack unreachable)."""
     _runner: web.AppRunner | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -125,7 +132,15 @@ class FakeSlack:
             await asyncio.sleep(0.02)
         await self.sockets[-1].send_json(envelope)
 
+    async def drop_sockets(self) -> None:
+        """Close every Socket Mode connection and refuse new ones, as when Slack cannot be reached."""
+        self.refuse_sockets = True
+        for socket in self.sockets:
+            await socket.close()
+
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        if self.refuse_sockets:
+            raise web.HTTPServiceUnavailable()
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self.sockets.append(socket)
@@ -168,6 +183,9 @@ class FakeSlack:
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
             body = {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"}
             return web.json_response(body, status=status, headers=headers)
+        if method in self.errors:
+            self.attempts.append(Call(method, args))
+            return web.json_response({"ok": False, "error": self.errors[method]})
         call = Call(method, args)
         self.attempts.append(call)
         self.calls.append(call)
@@ -187,8 +205,12 @@ class FakeSlack:
             "conversations.open": {"channel": {"id": f"D{args.get('users')}"}},
             "views.publish": {"view": args.get("view")},
             "files.info": {"file": self.file_objects.get(str(args.get("file")))},
+            "users.list": {"members": self.users, "response_metadata": {"next_cursor": ""}},
             "apps.connections.open": {"url": self.url.replace("http://", "ws://").replace("/api/", "/socket")},
         }
+        if method == "users.info":
+            found = [u for u in self.users if u["id"] == args.get("user")]
+            return {"ok": True, "user": found[0]} if found else {"ok": False, "error": "user_not_found"}
         return {"ok": True, **results.get(method, {})}
 
 
@@ -236,6 +258,14 @@ def file_share(text: str, files: list[dict[str, Any]], *, user: str, channel: st
         event = direct_message(text, user=user, ts=ts)
         return {**event, "subtype": "file_share", "files": files, "upload": False, "display_as_bot": False}
     return {**mention(text, user=user, channel=channel, ts=ts), "files": files, "upload": False}
+
+
+def slack_user(user_id: str, name: str, real_name: str, *, display_name: str = "") -> dict[str, Any]:
+    """A person as ``users.list`` describes them."""
+    return {"id": user_id, "team_id": TEAM, "name": name, "deleted": False, "real_name": real_name,
+            "is_bot": False, "profile": {"real_name": real_name, "display_name": display_name,
+                                         "real_name_normalized": real_name,
+                                         "display_name_normalized": display_name}}
 
 
 def command_form(text: str, *, user: str, channel: str = "CGENERAL", response_url: str, trigger: str = "tr1",

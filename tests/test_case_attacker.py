@@ -6,6 +6,8 @@ council's own routing rules; nothing of ours is mocked. Issue 14, findings 1 and
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from adapters.memory import MemoryAdapter
@@ -25,8 +27,12 @@ async def filed_about_the_clerk(terminal: MemoryAdapter) -> str:
 async def test_finding_1_a_removed_recipient_s_id_never_passes_to_someone_new(terminal: MemoryAdapter) -> None:
     reference = await filed_about_the_clerk(terminal)
     assert reference in said(await terminal.push("/cases", user="whitcombe"))
-    # The Clerk takes the recipient off the roster and puts a new person on.
-    await terminal.push("/role remove whitcombe committee chair", user="clerk")
+    # The Clerk takes the recipient off the roster (with the Chair's confirmation: bot.roster_confirm) and puts a
+    # new person on.
+    asked = said(await terminal.push("/role remove whitcombe committee chair", user="clerk"))
+    change = re.search(r"Change (\d+):", asked)
+    assert change is not None
+    assert "Confirmed" in said(await terminal.push(f"/role confirm {change.group(1)}", user="chair"))
     assert "no longer on the roster" in said(await terminal.push("/role remove whitcombe councillor", user="clerk"))
     await terminal.push("/role add mole councillor", user="clerk")
     listing = said(await terminal.push("/cases", user="mole"))

@@ -131,7 +131,7 @@ async def test_council_with_a_council_name_switches_and_council_tax_is_a_questio
 async def test_help_alone_lists_the_commands_but_help_me_understand_is_a_question(
         http: TestClient[Any, Any], bot: SlackBot, fake: FakeSlack) -> None:
     [listed] = await protocol(http, bot, fake, "help")
-    assert "/publish" in listed and "/whoami" in listed
+    assert "/publish" in listed and "/protocol whoami" in listed
     said = await protocol(http, bot, fake, "help me understand who I report bullying to")
     assert said and not any("/whoami" in s for s in said)
     assert answered_as_question(said)
@@ -145,7 +145,7 @@ async def test_a_question_is_answered(http: TestClient[Any, Any], bot: SlackBot,
 
 @pytest.mark.parametrize(("typed", "user", "channel", "expected"), [
     ("whoami", OKAFOR, "CGENERAL", "You are Cllr Ruth Okafor (councillor) of wendlebury."),
-    ("role add @newcomer councillor", OKAFOR, "CGENERAL", "Sorry, /role is only for the Clerk."),
+    ("role add @newcomer councillor", OKAFOR, "CGENERAL", "Sorry, /protocol role is only for the Clerk."),
     ("acks 2026-11", CLERK, f"D{CLERK}", "Nothing has been sent for acknowledgement yet."),
     ("acks", CLERK, f"D{CLERK}", "Nothing has been sent for acknowledgement yet."),
     ("case ABCD-EFGH-JKMN-PQRS", OKAFOR, f"D{OKAFOR}", "I can't find a case with that code."),
@@ -188,7 +188,8 @@ async def test_a_question_starting_with_a_command_word_is_answered(
 async def test_unknown_commands_get_a_clear_answer(http: TestClient[Any, Any], bot: SlackBot,
                                                    fake: FakeSlack) -> None:
     unknown = await protocol(http, bot, fake, "/frobnicate now")
-    assert unknown == ["Unknown command /frobnicate. Try /help.", "On Slack, /protocol help lists my commands."]
+    assert unknown == ["Unknown command /frobnicate. Try /protocol help.",
+                       "On Slack, /protocol help lists my commands."]
     near = await protocol(http, bot, fake, "ack")
     assert near[-1] == '"ack" is not one of my commands; did you mean /protocol acks? /protocol help lists them all.'
     assert len(near) == 2  # and the word is still answered, in case it was a question

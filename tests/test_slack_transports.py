@@ -46,13 +46,16 @@ async def serving(socket_mode: bool) -> tuple[asyncio.Task[None], int]:
 
 
 async def healthy(port: int) -> bool:
+    """Whether ``/healthz`` comes to answer 200 (Socket Mode: 503 until the WebSocket is connected)."""
     async with aiohttp.ClientSession() as session:
         for _ in range(500):
             try:
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    return response.status == 200 and await response.json() == {"ok": True}
+                    if response.status == 200:
+                        return await response.json() == {"ok": True}
             except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.02)
+                pass
+            await asyncio.sleep(0.02)
     return False
 
 

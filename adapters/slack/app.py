@@ -7,8 +7,14 @@
     /protocol ...           -> acknowledged at once (Slack allows 3 s), answered through its response URL;
                                ``/protocol NAME ARGS`` runs a command when ARGS are what it takes (``bot.slash``)
     /publish [VERSION] [NOTE] -> the same, as the dialogue's /publish (for a file shared just before)
-    block_actions           -> the pressed buttons replaced by the choice (chat.update), then the dialogue
+    block_actions           -> the pressed buttons replaced by the choice (chat.update), then the dialogue;
+                               a rating pressed by anyone but the person it was for is refused, privately
     app_home_opened         -> views.publish: what the bot does, the person's council and role
+
+A command is always answered: when the dialogue has nothing to say (the rest of a flood past the per-person
+limit), the asker is told to wait. ``/role add|remove PERSON`` reaches the dialogue with PERSON as a Slack user id
+(``mentions.py``), or is refused here. Command text arrives escaped (``should_escape: true``) and is unescaped like
+any message.
 
 Bolt verifies request signatures and timestamps (HTTP) and drops the bot's own events. Events are
 acknowledged by Bolt before the listener runs unless ``process_before_response`` (kept for tests and
@@ -30,10 +36,13 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import events, files
+from adapters.slack import events, files, mentions
 from adapters.slack.blocks import ACTION_PREFIX, render
 from adapters.slack.delivery import FAILURES, Delivery
-from bot import home, slash
+from adapters.slack.handover import Handover
+from adapters.slack.hints import Hints
+from adapters.slack.mrkdwn import from_slack
+from bot import feedback, home, slash
 from bot.dialogue import Dialogue
 from bot.messages import Incoming, Reply, Target, Text, Visibility, say
 from bot.publish import uploads
@@ -47,6 +56,10 @@ MAX_HOME_BLOCKS = 100
 ATTACHING = re.compile(r"^/publish(?:@\S+)?(?:\s|$)", re.IGNORECASE)
 """Commands whose message's file is downloaded for the dialogue; any other file is left alone."""
 REFUSALS_KEPT = 256
+ASKER_ONLY = {feedback.ACTION: "Only the person who asked can rate this."}
+"""Button actions only the person a message was for may press, and what anyone else is told."""
+NOTHING_TO_SAY = ("I have no answer for that just now. If you have sent me a lot in a short time, please wait a "
+                  "minute and try again.")
 HOW_TO_ASK = ("Mention me in a channel and I answer in the thread; send me a direct message; or use "
               f"{COMMAND} QUESTION. {COMMAND} report or {COMMAND} grievance continues in private, in our DM. "
               f"{COMMAND} help lists the commands, and {COMMAND} followed by one runs it (e.g. {COMMAND} whoami).")
@@ -59,7 +72,9 @@ class SlackBot:
                  process_before_response: bool = False, command: str = COMMAND) -> None:
         self.dialogue = dialogue
         self.client = client
-        self.delivery = Delivery(client)
+        self.signing_secret = signing_secret
+        self.hints = Hints([c.name for c in dialogue.commands.all()], command=command)
+        self.delivery = Delivery(client, handover=Handover(dialogue.store), hints=self.hints)
         self.app = AsyncApp(client=client, signing_secret=signing_secret,
                             process_before_response=process_before_response)
         self._busy: set[asyncio.Task[Any]] = set()
@@ -86,7 +101,11 @@ class SlackBot:
             task.add_done_callback(self._busy.discard)
 
     async def _answer(self, incoming: Incoming, origin: events.Origin) -> None:
-        replies = await self.dialogue.handle(incoming)
+        resolved = await self._resolve_person(incoming)
+        if isinstance(resolved, Reply):
+            await self.delivery.deliver([resolved], origin)
+            return
+        replies = await self.dialogue.handle(resolved)
         await self.delivery.deliver(replies, origin)
 
     async def _on_mention(self, event: Mapping[str, Any], body: Mapping[str, Any], context: AsyncBoltContext) -> None:
@@ -145,27 +164,53 @@ class SlackBot:
         depends on a permission they may hold."""
         self._track()
         await ack()
-        typed, services = str(body.get("text") or ""), self.dialogue.services
+        typed, services = from_slack(str(body.get("text") or "")), self.dialogue.services
+        sender = str(body.get("user_id") or "")
         permission = slash.permission_asked(typed, self.dialogue.commands)
         holds = [permission] if permission and await services.sender_holds(
-            events.PLATFORM, str(body["user_id"]), permission) else []
+            events.PLATFORM, sender, permission) else []
         reading = slash.read(typed, self.dialogue.commands, councils=services.councils, holds=holds)
         incoming, origin = events.from_command(body, reading.text)
-        replies = await self.dialogue.handle(incoming)
+        refused = await self._resolve_person(incoming)
+        if isinstance(refused, Reply):
+            await self.delivery.deliver([refused], origin)
+            return
+        replies = await self.dialogue.handle(refused)
         if replies and reading.note:
             replies = [*replies, say(reading.note, kind="slash_note")]
-        await self.delivery.deliver(replies, origin)
+        await self.delivery.deliver(replies or [say(NOTHING_TO_SAY, kind="rate_limited")], origin)
+
+    async def _resolve_person(self, incoming: Incoming) -> Incoming | Reply:
+        """``/role add|remove PERSON`` from someone who may change roles, with PERSON as a Slack user id; or the
+        reply refusing it. Anything else is returned as it came."""
+        if not mentions.ROLE.match(incoming.text.strip()) or not await self.dialogue.services.sender_holds(
+                events.PLATFORM, incoming.user_id, "roles"):
+            return incoming
+        try:
+            text = await mentions.resolve_role_target(incoming.text, client=self.client, store=self.dialogue.store,
+                                                      sender=incoming.user_id)
+        except mentions.Unresolved as refusal:
+            return say(str(refusal), visibility=Visibility.EPHEMERAL, kind="usage")
+        return dataclasses.replace(incoming, text=text)
 
     async def _on_publish(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
         self._track()
         await ack()
-        await self._answer(*events.from_command(body, f"{PUBLISH_COMMAND} {body.get('text') or ''}".strip()))
+        typed = from_slack(str(body.get("text") or ""))
+        incoming, origin = events.from_command(body, f"{PUBLISH_COMMAND} {typed}".strip())
+        replies = await self.dialogue.handle(incoming)
+        await self.delivery.deliver(replies or [say(NOTHING_TO_SAY, kind="rate_limited")], origin)
 
     async def _on_action(self, ack: AsyncAck, body: Mapping[str, Any]) -> None:
         self._track()
         await ack()
         press = events.from_block_actions(body)
         if press is None:
+            return
+        action = press.incoming.action
+        refusal = ASKER_ONLY.get(action.name) if action else None
+        if refusal and press.owner and press.owner != press.incoming.user_id:
+            await self.delivery.deliver([say(refusal, visibility=Visibility.EPHEMERAL, kind="refusal")], press.origin)
             return
         await self.delivery.take_buttons_off(press)
         await self._answer(press.incoming, press.origin)
@@ -176,7 +221,7 @@ class SlackBot:
             return
         summary = await home.summary(self.dialogue, platform=events.PLATFORM, user_id=str(event["user"]),
                                      chat_id=str(event.get("channel") or ""), workspace=body.get("team_id"))
-        summary = Reply((Text(HOW_TO_ASK), *summary.blocks), meta=summary.meta)
+        summary = self.hints.reply(Reply((Text(HOW_TO_ASK), *summary.blocks), meta=summary.meta))
         blocks = [block for message in render(summary) for block in message.blocks][:MAX_HOME_BLOCKS]
         try:
             await self.client.views_publish(user_id=str(event["user"]), view={"type": "home", "blocks": blocks})

@@ -28,6 +28,7 @@ MAX_VALUE = 2000
 MAX_FALLBACK = 3000
 ACTION_PREFIX = "pb"
 BUTTONS_BLOCK = "pb-buttons"
+OWNER_MARK = "~"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +39,9 @@ class SlackMessage:
     blocks: list[Block]
 
 
-def render(reply: Reply) -> list[SlackMessage]:
-    """One reply as one message, or several when it is too long for one."""
+def render(reply: Reply, *, owner: str | None = None) -> list[SlackMessage]:
+    """One reply as one message, or several when it is too long for one. ``owner``: the Slack user the reply is
+    for, carried in its button rows' block ids (``owner_of``), so a press can be told apart from a bystander's."""
     blocks: list[Block] = []
     for block in reply.blocks:
         if isinstance(block, QuoteBlock):
@@ -52,7 +54,8 @@ def render(reply: Reply) -> list[SlackMessage]:
     for start in range(0, len(reply.buttons), MAX_BUTTONS):
         chunk = reply.buttons[start:start + MAX_BUTTONS]
         elements = [_button(start + i, b.label, b.action) for i, b in enumerate(chunk)]
-        blocks.append({"type": "actions", "block_id": f"{BUTTONS_BLOCK}-{start // MAX_BUTTONS}", "elements": elements})
+        block_id = f"{BUTTONS_BLOCK}-{start // MAX_BUTTONS}" + (f"{OWNER_MARK}{owner}" if owner else "")
+        blocks.append({"type": "actions", "block_id": block_id, "elements": elements})
     if not blocks:
         return []
     fallback = _fallback(reply) or "Protocol Bot"
@@ -70,6 +73,14 @@ def _fallback(reply: Reply) -> str:
 
 def _as_is(text: str) -> str:
     return text
+
+
+def owner_of(block_id: str | None) -> str | None:
+    """The Slack user a button row was rendered for (``render(owner=...)``); ``None`` when it names nobody."""
+    text = str(block_id or "")
+    if not text.startswith(BUTTONS_BLOCK) or OWNER_MARK not in text:
+        return None
+    return text.rpartition(OWNER_MARK)[2] or None
 
 
 def action_of(action_id: str, value: str | None) -> Action | None:

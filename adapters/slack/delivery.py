@@ -6,13 +6,19 @@
 - ``DIRECT_MESSAGE``: ``conversations.open`` + ``chat.postMessage`` in the person's DM, so a flow started in a
   channel continues in private and the channel sees nothing but the dialogue's short ephemeral notice.
 
-A failed call is logged by method and Slack's error code only, never with the message, and the remaining
-replies are still sent.
+A failed call is logged by method and Slack's error code only, never with the message; the reply is handed to
+the outbox (``handover.py``) and the remaining replies are still sent.
+
+Command hints are rewritten for Slack on the way out (``hints.py``). Button rows carry whom the reply is for
+(``blocks.render(owner=...)``). An ephemeral message's blocks are kept for a while (``KEPT``), keyed by its
+buttons: Slack sends none of them with a press on it, and replacing its buttons with the choice made must not
+replace the answer the person was reading.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from aiohttp import ClientError
@@ -21,27 +27,44 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import SlackMessage, choice_made, render
 from adapters.slack.client import webhook_client
-from adapters.slack.events import Origin, Press
+from adapters.slack.events import Origin, Press, button_key
+from adapters.slack.handover import Handover
+from adapters.slack.hints import Hints
 from bot.messages import Reply, Visibility
 
 log = logging.getLogger(__name__)
 FAILURES = (SlackApiError, SlackClientError, ClientError, TimeoutError)
+KEPT = 1024
+"""Ephemeral messages whose blocks are kept for their buttons (per worker; an older one keeps its buttons)."""
 
 
 class Delivery:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, handover: Handover | None = None,
+                 hints: Hints | None = None) -> None:
         self.client = client
+        self.handover = handover
+        self.hints = hints
+        self._ephemeral: OrderedDict[str, SlackMessage] = OrderedDict()
 
     async def deliver(self, replies: list[Reply], origin: Origin) -> None:
         for reply in replies:
+            if self.hints is not None:
+                reply = self.hints.reply(reply)
             try:
                 await self._one(reply, origin)
             except FAILURES as exc:
                 log.warning("slack: a %s reply was not delivered: %s", reply.kind or "text", _reason(exc))
+                person = _person(reply, origin)
+                if self.handover is not None and person:
+                    await self.handover.later(reply, person)
 
     async def take_buttons_off(self, press: Press) -> None:
-        """Replace the pressed message's buttons with the choice made, before anything else happens."""
-        blocks = choice_made(press.blocks, press.block_id, press.label)
+        """Replace the pressed message's buttons with the choice made, before anything else happens. A press on
+        an ephemeral message whose blocks are no longer known leaves it as it is rather than blank it."""
+        shown = press.blocks or (self._ephemeral[press.key].blocks if press.key in self._ephemeral else [])
+        if not shown:
+            return
+        blocks = choice_made(shown, press.block_id, press.label)
         try:
             if press.origin.ephemeral_source or not press.message_ts:
                 if press.origin.response_url:
@@ -58,7 +81,7 @@ class Delivery:
         if target is not None and target.platform != "slack":
             log.info("slack: a %s reply addressed to %s is not sent from Slack", reply.kind, target.platform)
             return
-        messages = render(reply)
+        messages = render(reply, owner=_person(reply, origin) if reply.buttons else None)
         if reply.visibility is Visibility.DIRECT_MESSAGE:
             user = (target.user_id if target else None) or origin.user
             dm = target.chat_id if target and target.chat_id else await self._open_dm(user)
@@ -70,6 +93,7 @@ class Delivery:
                     await self._respond(origin.response_url, message)
             elif channel:
                 for message in messages:
+                    self._keep(message)
                     await self.client.chat_postEphemeral(channel=channel, user=origin.user, text=message.text,
                                                          blocks=message.blocks, thread_ts=origin.thread_ts)
             else:
@@ -92,11 +116,27 @@ class Delivery:
             await self.client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
                                                thread_ts=thread_ts)
 
+    def _keep(self, message: SlackMessage) -> None:
+        for block in message.blocks:
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                self._ephemeral[button_key(str(element.get("action_id")), element.get("value"))] = message
+        while len(self._ephemeral) > KEPT:
+            self._ephemeral.popitem(last=False)
+
     async def _respond(self, url: str, message: SlackMessage, *, replace_original: bool = False) -> None:
+        self._keep(message)
         response = await webhook_client(url).send(text=message.text, blocks=message.blocks,
                                                   response_type="ephemeral", replace_original=replace_original)
         if response.status_code != 200:
             raise SlackClientError(f"response_url answered {response.status_code}")
+
+
+def _person(reply: Reply, origin: Origin) -> str | None:
+    """The Slack user a reply is for: its target's, else whoever sent the message it answers; ``None`` for a
+    reply to a whole chat."""
+    if reply.target is not None and (reply.target.user_id or reply.target.chat_id):
+        return reply.target.user_id
+    return origin.user
 
 
 def _reason(exc: Exception) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack.blocks import action_of
+from adapters.slack.blocks import action_of, owner_of
 from adapters.slack.mrkdwn import from_slack
 from bot.messages import Action, ChatKind, Incoming
 
@@ -46,7 +46,9 @@ def chat_kind(channel: str | None, *, channel_type: str | None = None) -> ChatKi
 
 
 def is_person_message(event: Mapping[str, Any]) -> bool:
-    return event.get("subtype") in ANSWERED_SUBTYPES and not event.get("bot_id") and bool(event.get("user"))
+    """Also: it says where it was sent (``channel``, ``ts``); an event without them cannot be answered."""
+    return (event.get("subtype") in ANSWERED_SUBTYPES and not event.get("bot_id") and bool(event.get("user"))
+            and bool(event.get("channel")) and bool(event.get("ts")))
 
 
 def from_message(event: Mapping[str, Any], *, team: str | None, bot_user_id: str | None) -> tuple[Incoming, Origin]:
@@ -84,6 +86,10 @@ class Press:
     message_ts: str | None
     blocks: list[dict[str, Any]]
     text: str
+    key: str = ""
+    """The pressed button (``action_id`` and value): finds an ephemeral message's blocks Slack does not send."""
+    owner: str | None = None
+    """Whom the message was for (``blocks.owner_of``); ``None`` for messages rendered before owners were kept."""
 
 
 def from_block_actions(body: Mapping[str, Any]) -> Press | None:
@@ -106,4 +112,10 @@ def from_block_actions(body: Mapping[str, Any]) -> Press | None:
                     ephemeral_source=ephemeral)
     label = str((pressed.get("text") or {}).get("text") or action.name)
     return Press(incoming, origin, label, pressed.get("block_id"), message.get("ts") or container.get("message_ts"),
-                 list(message.get("blocks") or []), str(message.get("text") or ""))
+                 list(message.get("blocks") or []), str(message.get("text") or ""),
+                 key=button_key(str(pressed.get("action_id", "")), pressed.get("value")),
+                 owner=owner_of(pressed.get("block_id")))
+
+
+def button_key(action_id: str, value: str | None) -> str:
+    return f"{action_id}\n{value or ''}"

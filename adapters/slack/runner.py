@@ -7,7 +7,10 @@ Transports:
   balancer for many councils (state lives in the store, so any worker can take any request).
 
 Tokens come from the environment only (``SLACK_BOT_TOKEN`` always). A missing one is named, with where to
-find it, and the exit code is 2, as for any other usage error.
+find it, and the exit code is 2, as for any other usage error; so is one Slack refuses (``tokens.py``: checked
+with ``auth.test``, and ``apps.connections.open`` for Socket Mode, before anything else starts).
+
+``/healthz``: 503 while Socket Mode is not connected (the WebSocket dropped and not yet back), else 200.
 
 Broadcasts: the outbox worker (``bot.broadcasts.worker``) runs beside the app as a background task, with the
 Slack sender only (Telegram's deliveries are its own process's), so ``serve --slack`` alone delivers what the
@@ -27,6 +30,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -36,6 +40,7 @@ from adapters.slack.app import SlackBot
 from adapters.slack.client import web_client
 from adapters.slack.http import EVENTS_PATH, web_app
 from adapters.slack.sender import SlackSender
+from adapters.slack.tokens import TokenRefused, check
 from bot.broadcasts.worker import OutboxBusy, OutboxWorker, WorkerOptions
 from bot.dialogue import Dialogue
 from bot.store import Store
@@ -86,24 +91,33 @@ def run(options: ServeOptions) -> int:
     if isinstance(chosen, str):
         print(chosen, file=sys.stderr)
         return 2
-    asyncio.run(serve(options, chosen))
+    try:
+        asyncio.run(serve(options, chosen))
+    except TokenRefused as refused:
+        print(refused, file=sys.stderr)
+        return 2
     return 0
 
 
 async def serve(options: ServeOptions, chosen: SlackSettings) -> None:
+    """``TokenRefused`` before anything starts when Slack refuses a token."""
+    client = web_client(chosen.bot_token)
+    await check(client, app_token=chosen.app_token)
     service = make_service(verbose=True)
     await asyncio.to_thread(service.library.load_all)
     store = await Store.open()
     try:
         dialogue = Dialogue(service, store)
         await dialogue.start()
-        bot = SlackBot(dialogue, web_client(chosen.bot_token), signing_secret=chosen.signing_secret)
+        bot = SlackBot(dialogue, client, signing_secret=chosen.signing_secret)
         async with outbox(store, chosen.bot_token, enabled=outbox_enabled()):
-            runner = web.AppRunner(web_app(bot, events=not chosen.socket_mode))
+            link = SocketLink()
+            runner = web.AppRunner(web_app(bot, events=not chosen.socket_mode,
+                                           health=link.problem if chosen.socket_mode else None))
             await runner.setup()
             try:
                 await web.TCPSite(runner, options.host, options.port).start()
-                await _until_stopped(bot, chosen, options)
+                await _until_stopped(bot, chosen, options, link)
             finally:
                 await bot.settled()
                 await runner.cleanup()
@@ -166,7 +180,21 @@ async def _keep_delivering(worker: OutboxWorker, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), timeout=pause)
 
 
-async def _until_stopped(bot: SlackBot, chosen: SlackSettings, options: ServeOptions) -> None:
+class SocketLink:
+    """Socket Mode's connection as ``/healthz`` sees it: not connected until the handler has connected."""
+
+    def __init__(self) -> None:
+        self.client: Any = None
+
+    async def problem(self) -> str | None:
+        if self.client is None:
+            return "Socket Mode is not connected yet"
+        if not await self.client.is_connected():
+            return "Socket Mode is not connected to Slack"
+        return None
+
+
+async def _until_stopped(bot: SlackBot, chosen: SlackSettings, options: ServeOptions, link: SocketLink) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     handled = []
@@ -175,18 +203,20 @@ async def _until_stopped(bot: SlackBot, chosen: SlackSettings, options: ServeOpt
             loop.add_signal_handler(sig, stop.set)
             handled.append(sig)
     try:
-        await _transport(bot, chosen, options, stop)
+        await _transport(bot, chosen, options, stop, link)
     finally:
         for sig in handled:
             loop.remove_signal_handler(sig)
 
 
-async def _transport(bot: SlackBot, chosen: SlackSettings, options: ServeOptions, stop: asyncio.Event) -> None:
+async def _transport(bot: SlackBot, chosen: SlackSettings, options: ServeOptions, stop: asyncio.Event,
+                     link: SocketLink) -> None:
     if chosen.socket_mode and chosen.app_token:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         handler = AsyncSocketModeHandler(bot.app, chosen.app_token, web_client=bot.client)
         await handler.connect_async()  # type: ignore[no-untyped-call]
+        link.client = handler.client
         print(f"Protocol Bot on Slack (Socket Mode); health check on http://{options.host}:{options.port}/healthz",
               file=sys.stderr)
         try:

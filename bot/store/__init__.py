@@ -25,6 +25,7 @@ from bot.store.feedback import Feedback, FeedbackItem
 from bot.store.inbox import Inbox
 from bot.store.links import Links
 from bot.store.members import Members
+from bot.store.role_changes import RoleChanges
 
 __all__ = ["ConcurrentUpdate", "Conversation", "Facts", "FeedbackItem", "Store", "StoreError", "StoreUnavailable"]
 
@@ -50,6 +51,7 @@ class Store:
         self.broadcasts = Broadcasts(sessions)
         self.cases = Cases(sessions)
         self.links = Links(sessions)
+        self.role_changes = RoleChanges(sessions)
 
     @classmethod
     async def open(cls, url: URL | str | None = None, *, data_dir: Path | None = None,

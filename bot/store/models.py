@@ -283,3 +283,29 @@ class LinkCodeRow(Base):
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RoleChangeRow(Base):
+    """A roster change that would change who receives reports about the Clerk (or who confirms such changes),
+    waiting for a second person: the Clerk asks, the Chair (or whoever the profile names) confirms or refuses,
+    and only then is it made. Kept here so a restart forgets nothing; lapses after 7 days. Holds ids, a role
+    and the handle the Clerk typed, never anything about a case."""
+
+    __tablename__ = "role_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    council: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending, confirmed, refused or lapsed."""
+    verb: Mapped[str] = mapped_column(String(8))
+    """``add`` or ``remove``."""
+    role: Mapped[str] = mapped_column(String(32))
+    committee: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    member_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """Whose roles change; ``None``: someone not yet on the roster, added by ``platform``/``handle``."""
+    platform: Mapped[str] = mapped_column(String(32))
+    handle: Mapped[str] = mapped_column(String(128))
+    requested_by: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

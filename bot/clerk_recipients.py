@@ -1,0 +1,149 @@
+"""Who receives reports about the Clerk, who may confirm a change to that, and whether a roster change touches either.
+
+The Clerk edits the roster, and reports about the Clerk go to whoever holds a role on the roster: left alone she
+could make herself, or someone she controls, their recipient (issue 14, finding 1). So a change that would change
+who receives them is made only when a second person confirms it: the Chair, or whoever the profile names under
+``routing.confirms_recipient_changes``. A change to who may confirm is guarded the same way, or the Clerk would
+first add a Chair of her own choosing and then have them confirm.
+
+"Who receives" is worked out as ``bot.flows.delivery`` does it: the holders of every rule about the Clerk and of
+the ``personnel`` body where it hears about the Clerk, minus anyone holding ``clerk`` (a case is never delivered
+to the person it is about). Comparing that set before and after a change catches every way of changing it:
+adding or removing the role, a new member, a member removed, a committee renamed, a recipient made Clerk too.
+A Clerk never confirms, nor does the person who asked; where the one asking holds the confirming role themselves,
+the second person is the Vice-Chair (the Chair for a Vice-Chair) or another holder of that role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from bot.people import ROLE_LABELS, Member
+from config.routing import Holder, RoutingConfig
+
+SUBJECT = "clerk"
+DEFAULT_CONFIRMER = Holder(role="chair")
+SECOND = {"chair": "vice-chair", "vice-chair": "chair"}
+"""Whose holders are the second person when the one asking holds the confirming role themselves."""
+NEW_MEMBER = -1
+"""The id a member added by a change is given while the change is only being weighed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A ``/role add|remove`` as the Clerk typed it, resolved to a member where there is one."""
+
+    verb: str
+    role: str
+    committee: str | None
+    target: Member | None
+    """``None``: someone not on the roster yet, added by ``handle``."""
+    handle: str
+
+
+def holds(member: Member, holder: Holder) -> bool:
+    return holder.role in member.roles and (
+        holder.committee is None or (member.committee or "").lower() == holder.committee.lower())
+
+
+def recipient_holders(config: RoutingConfig) -> tuple[Holder, ...]:
+    """The roles (and committees) that receive reports about the Clerk under this council's routing."""
+    found = [rule.holder for rule in config.rules if SUBJECT in rule.about and rule.holder is not None]
+    if config.personnel is not None and SUBJECT in config.personnel.about:
+        found.append(config.personnel.holder)
+    return tuple(dict.fromkeys(found))
+
+
+def confirmer(config: RoutingConfig) -> Holder:
+    return config.confirms_recipient_changes or DEFAULT_CONFIRMER
+
+
+def recipients(members: Iterable[Member], config: RoutingConfig) -> tuple[Member, ...]:
+    """Everyone a report about the Clerk would reach now (never a Clerk)."""
+    wanted = recipient_holders(config)
+    return tuple(m for m in members if SUBJECT not in m.roles and any(holds(m, h) for h in wanted))
+
+
+def confirmers(members: Iterable[Member], config: RoutingConfig) -> tuple[Member, ...]:
+    """Everyone holding the confirming role (never a Clerk), whoever asked."""
+    holder = confirmer(config)
+    return tuple(m for m in members if SUBJECT not in m.roles and holds(m, holder))
+
+
+def after(members: list[Member], change: Change) -> list[Member]:
+    """The roster as it would be after ``change``, made the way ``bot.roster`` makes it."""
+    target = change.target
+    if target is None:
+        if change.verb != "add":
+            return list(members)
+        return [*members, Member(NEW_MEMBER, "", change.handle, (change.role,), change.committee)]
+    if change.verb == "add":
+        roles = target.roles if change.role in target.roles else (*target.roles, change.role)
+        committee = change.committee or target.committee
+    else:
+        roles = tuple(r for r in target.roles if r != change.role)
+        committee = target.committee
+    changed = replace(target, roles=roles, committee=committee if "committee chair" in roles else None)
+    return [changed if m.id == target.id else m for m in members if m.id != target.id or roles]
+
+
+def _ids(members: Iterable[Member]) -> frozenset[int]:
+    return frozenset(m.id for m in members)
+
+
+def touches(members: list[Member], change: Change, config: RoutingConfig) -> bool:
+    """Whether ``change`` would change who receives reports about the Clerk, or who may confirm such changes.
+    A council whose routing sends nothing about the Clerk to anyone on the roster has nothing to guard."""
+    if not recipient_holders(config):
+        return False
+    later = after(members, change)
+    return (_ids(recipients(members, config)) != _ids(recipients(later, config))
+            or _ids(confirmers(members, config)) != _ids(confirmers(later, config)))
+
+
+def title(holder: Holder) -> str:
+    """How a message names the confirming role: "the Chair", "the chair of the Staffing committee"."""
+    if holder.committee and holder.role == "committee chair":
+        return f"the chair of the {holder.committee} committee"
+    label = ROLE_LABELS[holder.role]
+    return f"{label} ({holder.committee})" if holder.committee else label
+
+
+def names(members: Iterable[Member]) -> str:
+    """"Cllr Alan Whitcombe", "Cllr Alan Whitcombe and clerkalt", "nobody"."""
+    listed = [m.name for m in members]
+    if len(listed) < 2:
+        return listed[0] if listed else "nobody"
+    return f"{', '.join(listed[:-1])} and {listed[-1]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """Who may confirm a change asked by one person, and how to say so."""
+
+    who: tuple[Member, ...]
+    wording: str
+    """"the Chair (Cllr Priya Nandakumar)"; where the one asking is the Chair: "the Vice-Chair (...) or another
+    member holding the role chair (...)"."""
+    asker_holds_it: bool
+
+
+def who_confirms(members: list[Member], config: RoutingConfig, asked_by: int) -> Confirmation:
+    holder = confirmer(config)
+    asker = next((m for m in members if m.id == asked_by), None)
+    others = tuple(m for m in confirmers(members, config) if m.id != asked_by)
+    if asker is None or not holds(asker, holder):
+        who = f" ({names(others)})" if others else ", and nobody on the roster is that now"
+        return Confirmation(others, f"{title(holder)}{who}", False)
+    second_role = SECOND.get(holder.role)
+    seconds = tuple(m for m in members if second_role and second_role in m.roles and SUBJECT not in m.roles
+                    and m.id != asked_by and m not in others)
+    options = []
+    if second_role:
+        options.append(f"{ROLE_LABELS[second_role]}" + (f" ({names(seconds)})" if seconds else ""))
+    options.append(f"another member holding the role {holder.role}" + (f" ({names(others)})" if others else ""))
+    wording = " or ".join(options)
+    if not others and not seconds:
+        wording += ", and nobody on the roster is that now"
+    return Confirmation(others + seconds, wording, True)

@@ -1,0 +1,205 @@
+"""A second person for changes to who receives reports about the Clerk: asked, listed, confirmed or refused.
+
+The Clerk's ``/role add|remove`` that would change those recipients (``bot.clerk_recipients.touches``) is kept
+as a pending change instead of being made; the Chair (or whoever the profile names) sees it with ``/role
+pending`` and decides with ``/role confirm N`` / ``/role refuse N``. The people who receive reports about the
+Clerk now are told when it is asked and when it is decided, by direct message: on the platform the message came
+from with this turn's replies, on the others through the outbox like a case notice. A notice names who asked and
+what changes, never anything about any case: they may not know a case exists, and must not learn it from this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.broadcasts.compose import to_json
+from bot.broadcasts.settings import DELIVERY_PLATFORMS
+from bot.clerk_recipients import (
+    SECOND,
+    SUBJECT,
+    Change,
+    after,
+    confirmer,
+    confirmers,
+    holds,
+    names,
+    recipients,
+    title,
+    who_confirms,
+)
+from bot.context import Turn
+from bot.messages import Reply, Target, Text, Visibility, say
+from bot.people import Member, can
+from bot.roster_changes import apply_change, described, resolve, what
+from bot.store.role_changes import CONFIRMED, LAPSE_AFTER, LAPSED, PENDING, REFUSED
+from config.routing import RoutingConfig, load_routing
+
+DAYS = LAPSE_AFTER.days
+NOBODY_CAN = " Nobody on the roster can confirm it now: whoever runs the bot can correct the council's roster file."
+
+
+def routing_of(turn: Turn, council: str) -> RoutingConfig:
+    return load_routing(council, turn.services.qa.library.home)[0]
+
+
+def _ids(members: Iterable[Member]) -> frozenset[int]:
+    return frozenset(m.id for m in members)
+
+
+def effect(before: list[Member], later: list[Member], config: RoutingConfig) -> tuple[str, str]:
+    """(what the change touches, what it would do), in words."""
+    now, then = recipients(before, config), recipients(later, config)
+    sentences = []
+    if _ids(now) != _ids(then):
+        sentences.append(f"Reports about the Clerk would go to {names(then)} instead of {names(now)}.")
+    deciders, later_deciders = confirmers(before, config), confirmers(later, config)
+    if _ids(deciders) != _ids(later_deciders):
+        sentences.append(f"Changes like this would be confirmed by {names(later_deciders)} instead of "
+                         f"{names(deciders)}.")
+    touched = ("changes who receives reports about the Clerk" if _ids(now) != _ids(then)
+               else "changes who may confirm changes to who receives reports about the Clerk")
+    return touched, " ".join(sentences)
+
+
+async def tell(turn: Turn, council: str, members: Iterable[Member], text: str, *, event: str) -> list[Reply]:
+    """A direct message to each of ``members``: replies for this platform, the outbox for the others."""
+    ids = sorted(_ids(members))
+    if not ids:
+        return []
+    here = turn.incoming.platform
+    identities = await turn.store.cases.identities(ids)
+    seen: set[int] = set()
+    replies = []
+    for member_id, platform, user_id in sorted(identities):
+        if platform == here and member_id not in seen:
+            seen.add(member_id)
+            replies.append(Reply((Text(text),), visibility=Visibility.DIRECT_MESSAGE,
+                                 target=Target(here, user_id=user_id),
+                                 meta={"kind": "roster_notice", "event": event, "member_id": str(member_id)}))
+    elsewhere = sorted({p for _, p, _ in identities if p != here and p in DELIVERY_PLATFORMS})
+    if elsewhere:
+        await turn.store.broadcasts.direct(council, to_json([Text(text)]), ids, platforms=elsewhere)
+    return replies
+
+
+async def request(turn: Turn, change: Change, members: list[Member], config: RoutingConfig) -> list[Reply]:
+    """Keep ``change`` for a second person, tell the asker who that is, and tell the current recipients."""
+    asker = turn.member
+    assert asker is not None
+    target = change.target
+    committee = change.committee if change.verb == "add" else (target.committee if target else None)
+    stored = await turn.store.role_changes.request(
+        council=asker.council, verb=change.verb, role=change.role, committee=committee,
+        member_id=target.id if target else None, platform=turn.incoming.platform, handle=change.handle,
+        requested_by=asker.id)
+    await turn.audit("roles.change_requested", ref=f"{stored.id}:{'+' if change.verb == 'add' else '-'}{change.role}")
+    touched, would = effect(members, after(members, change), config)
+    confirm = who_confirms(members, config, asker.id)
+    n, done = stored.id, what(change)
+    needs = f"Within {DAYS} days it needs confirming by {confirm.wording}; until then nothing changes."
+    told = [m for m in recipients(members, config) if m.id != asker.id]
+    yours = (f"Not changed yet: this {touched}, so a second person must confirm it. Change {n}: {done}. {would} "
+             f"{needs}")
+    if confirm.asker_holds_it:
+        yours += f" You are {title(confirmer(config))} yourself, so you cannot confirm it."
+    if not confirm.who:
+        yours += NOBODY_CAN
+    yours += (" I have told the people who receive reports about the Clerk." if told
+              else " Nobody else receives reports about the Clerk now, so nobody else was told.")
+    notice = f"{asker.name} asked for a roster change that {touched}: {done} (change {n}). {would} {needs}"
+    ask = (f" You can confirm it with /role confirm {n} or refuse it with /role refuse {n} (/role pending lists "
+           "what is waiting).")
+    deciding = [m for m in confirm.who if m.id != asker.id]
+    replies = [say(yours, kind="role_pending")]
+    replies += await tell(turn, asker.council, deciding, notice + ask, event="requested")
+    replies += await tell(turn, asker.council, [m for m in told if m not in deciding], notice, event="requested")
+    return replies
+
+
+def _may_see(member: Member, config: RoutingConfig, deputy: bool) -> bool:
+    second = SECOND.get(confirmer(config).role)
+    return (can(member, "roles", deputy_clerk_administers=deputy) or holds(member, confirmer(config))
+            or (second is not None and second in member.roles))
+
+
+async def pending(turn: Turn, *, deputy: bool) -> list[Reply]:
+    member = turn.member
+    assert member is not None
+    config = routing_of(turn, member.council)
+    if not _may_see(member, config, deputy):
+        return [say(f"Sorry, /role pending is only for the Clerk and {title(confirmer(config))}.",
+                    visibility=Visibility.EPHEMERAL, kind="refusal")]
+    waiting = await turn.store.role_changes.pending(member.council)
+    if not waiting:
+        return [say("No roster changes are waiting for confirmation.", visibility=Visibility.EPHEMERAL,
+                    kind="role_pending_list")]
+    members = await turn.store.members.of_council(member.council)
+    by_id = {m.id: m for m in members}
+    lines = ["Roster changes waiting for confirmation:"]
+    for change in waiting:
+        asker = by_id.get(change.requested_by)
+        lines.append(f"  {change.id}. {described(change, await resolve(turn.store, change))}, asked by "
+                     f"{asker.name if asker else 'someone no longer on the roster'} on {change.created_at:%d %B %Y}; "
+                     f"lapses {change.lapses_at:%d %B %Y %H:%M} UTC")
+    lines.append("Confirm one with /role confirm N, or refuse it with /role refuse N.")
+    return [say("\n".join(lines), visibility=Visibility.EPHEMERAL, kind="role_pending_list")]
+
+
+async def decide(turn: Turn, verb: str, number: str) -> list[Reply]:
+    """``/role confirm N`` or ``/role refuse N``: only by someone who may, and only once."""
+    actor = turn.member
+    assert actor is not None
+    if not number.isdigit():
+        return [say(f"Usage: /role {verb} N (the number /role pending shows)", kind="usage")]
+    n, store, council = int(number), turn.store, actor.council
+    stored = await store.role_changes.get(n)
+    if stored is None or stored.council != council:
+        return [say(f"There is no change {n} waiting for confirmation.", kind="roles")]
+    if stored.status == LAPSED:
+        return [say(f"Change {n} lapsed: nobody confirmed it within {DAYS} days, so nothing was changed. The Clerk "
+                    "can ask for it again.", kind="roles")]
+    if stored.status != PENDING:
+        return [say(f"Change {n} was already {stored.status}.", kind="roles")]
+    if SUBJECT in actor.roles:
+        await turn.audit("command.refused", ref=f"role {verb}")
+        return [say("A Clerk can never confirm or refuse a change to who receives reports about the Clerk.",
+                    visibility=Visibility.EPHEMERAL, kind="refusal")]
+    members = await store.members.of_council(council)
+    config = routing_of(turn, council)
+    confirm = who_confirms(members, config, stored.requested_by)
+    if actor.id == stored.requested_by:
+        return [say(f"You asked for change {n}, so you cannot {verb} it; it needs {confirm.wording}.",
+                    visibility=Visibility.EPHEMERAL, kind="refusal")]
+    if actor.id not in _ids(confirm.who):
+        await turn.audit("command.refused", ref=f"role {verb}")
+        return [say(f"Only {confirm.wording} can {verb} change {n}.", visibility=Visibility.EPHEMERAL,
+                    kind="refusal")]
+    resolved = await resolve(store, stored)
+    if verb == "confirm" and isinstance(resolved, str):
+        return [say(f"Change {n} cannot be made as the roster now stands: {resolved}. You can refuse it: "
+                    f"/role refuse {n}.", kind="roles")]
+    decided = await store.role_changes.decide(n, council, CONFIRMED if verb == "confirm" else REFUSED, actor.id)
+    if decided is None:
+        return [say(f"Change {n} is no longer waiting for confirmation.", kind="roles")]
+    asker = next((m for m in members if m.id == stored.requested_by), None)
+    asked = f"asked by {asker.name}" if asker else "asked by someone no longer on the roster"
+    done = described(stored, resolved)
+    if verb == "refuse":
+        await turn.audit("roles.change_refused", ref=str(n))
+        notice = f"{actor.name} refused change {n}, {asked}: {done}. Nothing was changed."
+        reply = f"Refused change {n}: {done}. Nothing was changed."
+        later = members
+    else:
+        assert isinstance(resolved, Change)
+        _, member_id, now = await apply_change(store, council, stored.platform, resolved)
+        later = await store.members.of_council(council)
+        await turn.audit("roles.changed", ref=f"{member_id}:{'+' if resolved.verb == 'add' else '-'}{resolved.role}")
+        await turn.audit("roles.change_confirmed", ref=str(n))
+        goes = f"Reports about the Clerk now go to {names(recipients(later, config))}."
+        notice = f"{actor.name} confirmed change {n}, {asked}: {done}. It is made now. {goes}"
+        reply = f"Confirmed change {n}: {done}. {now} {goes}"
+    everyone = {m.id: m for m in (*recipients(members, config), *recipients(later, config), *confirm.who,
+                                  *([asker] if asker else []))}
+    others = [m for m in everyone.values() if m.id != actor.id]
+    event = "confirmed" if verb == "confirm" else "refused"
+    return [say(reply, kind="roles"), *await tell(turn, council, others, notice, event=event)]
