@@ -32,7 +32,8 @@ NEW_MEMBER = -1
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A ``/role add|remove`` as the Clerk typed it, resolved to a member where there is one."""
+    """A ``/role add|remove`` as the Clerk typed it, resolved to a member where there is one; or a ``link`` of an
+    account to a member's entry, which changes no role."""
 
     verb: str
     role: str
@@ -40,6 +41,9 @@ class Change:
     target: Member | None
     """``None``: someone not on the roster yet, added by ``handle``."""
     handle: str
+    platform: str | None = None
+    """For a ``link`` (an account linked to ``target``'s entry, ``bot.linking``): the account's platform;
+    ``handle`` is its user id."""
 
 
 def holds(member: Member, holder: Holder) -> bool:
@@ -74,6 +78,8 @@ def confirmers(members: Iterable[Member], config: RoutingConfig) -> tuple[Member
 def after(members: list[Member], change: Change) -> list[Member]:
     """The roster as it would be after ``change``, made the way ``bot.roster`` makes it."""
     target = change.target
+    if change.verb == "link":
+        return list(members)
     if target is None:
         if change.verb != "add":
             return list(members)
@@ -100,6 +106,24 @@ def touches(members: list[Member], change: Change, config: RoutingConfig) -> boo
     later = after(members, change)
     return (_ids(recipients(members, config)) != _ids(recipients(later, config))
             or _ids(confirmers(members, config)) != _ids(confirmers(later, config)))
+
+
+def guarded(members: Iterable[Member], config: RoutingConfig) -> dict[int, str]:
+    """Roster entries an account may be linked to only with a second person's confirmation (``bot.linking``), each
+    with why: whoever receives reports about the Clerk, and whoever may confirm changes to that (the confirming
+    role, and the role that stands in when the one asking holds it). An account the Clerk controls on one of these
+    entries would receive reports about her, or confirm her next change. Nothing is guarded where nothing about
+    the Clerk reaches anyone on the roster (as ``touches``)."""
+    if not recipient_holders(config):
+        return {}
+    listed = list(members)
+    second = SECOND.get(confirmer(config).role)
+    why = {m.id: "may confirm changes to who receives reports about the Clerk" for m in listed
+           if SUBJECT not in m.roles and second is not None and second in m.roles}
+    why.update({m.id: "may confirm changes to who receives reports about the Clerk"
+                for m in confirmers(listed, config)})
+    why.update({m.id: "receives reports about the Clerk" for m in recipients(listed, config)})
+    return why
 
 
 def title(holder: Holder) -> str:

@@ -1,5 +1,6 @@
 """Making a roster change, and saying in words what it does: one place for both, so a change confirmed a day later
 by the Chair is made exactly as the Clerk's own change would have been, and described the same way to everyone.
+A ``link`` (an account linked to a guarded roster entry, ``bot.linking``) is made and described here too.
 """
 
 from __future__ import annotations
@@ -7,7 +8,14 @@ from __future__ import annotations
 from bot.clerk_recipients import Change
 from bot.people import Member
 from bot.store import Store
-from bot.store.role_changes import RoleChange
+from bot.store.role_changes import LINK, RoleChange
+
+PLATFORM_NAMES = {"slack": "Slack", "telegram": "Telegram", "terminal": "terminal"}
+
+
+def platform_name(platform: str | None) -> str:
+    """How a message names a platform: "Slack", "Telegram", "terminal"."""
+    return PLATFORM_NAMES.get(platform or "", platform or "unknown")
 
 
 def role_text(role: str, committee: str | None) -> str:
@@ -17,6 +25,9 @@ def role_text(role: str, committee: str | None) -> str:
 def what(change: Change) -> str:
     """"give Cllr Ruth Okafor the role committee chair (Staffing)": the change in words, for every message."""
     target = change.target
+    if change.verb == LINK:
+        assert target is not None  # resolved only while the member is on the roster
+        return f"link a {platform_name(change.platform)} account to {target.name}"
     if target is None:
         return f"add {change.handle} to the roster as {role_text(change.role, change.committee)}"
     if change.verb == "add":
@@ -28,6 +39,10 @@ async def apply_change(store: Store, council: str, platform: str, change: Change
     """Make ``change``: (the member now, ``None`` once removed; their id; what to tell whoever made it)."""
     members = store.members
     target = change.target
+    if change.verb == LINK:
+        assert target is not None and change.platform is not None
+        await store.links.attach(target.id, change.platform, change.handle)
+        return target, target.id, f"That {platform_name(change.platform)} account is now {target.name}'s."
     if change.verb == "add":
         if target is None:
             target = await members.add(council, change.handle, [change.role], platform=platform,
@@ -56,6 +71,8 @@ async def resolve(store: Store, stored: RoleChange) -> Change | str:
         target = await store.members.get(stored.member_id)
         if target is None or target.council != stored.council:
             return "that person is no longer on the roster"
+    if stored.is_link:
+        return Change(LINK, stored.role, None, target, stored.handle, stored.platform)
     if stored.verb == "remove" and (target is None or stored.role not in target.roles):
         return f"{target.name if target else stored.handle} no longer has the role {stored.role}"
     return Change(stored.verb, stored.role, stored.committee if stored.verb == "add" else None, target,
@@ -65,5 +82,7 @@ async def resolve(store: Store, stored: RoleChange) -> Change | str:
 def described(stored: RoleChange, resolved: Change | str) -> str:
     if isinstance(resolved, Change):
         return what(resolved)
+    if stored.is_link:
+        return f"link a {platform_name(stored.platform)} account ({resolved})"
     verb = "give" if stored.verb == "add" else "take away"
     return f"{verb} the role {role_text(stored.role, stored.committee)} ({resolved})"

@@ -6,6 +6,9 @@ pending`` and decides with ``/role confirm N`` / ``/role refuse N``. The people 
 Clerk now are told when it is asked and when it is decided, by direct message: on the platform the message came
 from with this turn's replies, on the others through the outbox like a case notice. A notice names who asked and
 what changes, never anything about any case: they may not know a case exists, and must not learn it from this.
+
+An account linked to a guarded roster entry (``bot.linking``) waits here too, as a ``link`` change: confirmed and
+refused the same way, except that whoever issued the link code, or holds the account now, cannot decide it.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from bot.context import Turn
 from bot.messages import Reply, Target, Text, Visibility, say
 from bot.people import Member, can
 from bot.roster_changes import apply_change, described, resolve, what
-from bot.store.role_changes import CONFIRMED, LAPSE_AFTER, LAPSED, PENDING, REFUSED
+from bot.store.role_changes import CONFIRMED, LAPSE_AFTER, LAPSED, PENDING, REFUSED, RoleChange
 from config.routing import RoutingConfig, load_routing
 
 DAYS = LAPSE_AFTER.days
@@ -62,17 +65,16 @@ def effect(before: list[Member], later: list[Member], config: RoutingConfig) -> 
 
 
 async def tell(turn: Turn, council: str, members: Iterable[Member], text: str, *, event: str) -> list[Reply]:
-    """A direct message to each of ``members``: replies for this platform, the outbox for the others."""
+    """A direct message to each of ``members`` on every account they have: replies for this platform, the outbox
+    for the others."""
     ids = sorted(_ids(members))
     if not ids:
         return []
     here = turn.incoming.platform
     identities = await turn.store.cases.identities(ids)
-    seen: set[int] = set()
     replies = []
-    for member_id, platform, user_id in sorted(identities):
-        if platform == here and member_id not in seen:
-            seen.add(member_id)
+    for member_id, platform, user_id in sorted(identities):  # every account: one may be a newly linked stranger's
+        if platform == here:
             replies.append(Reply((Text(text),), visibility=Visibility.DIRECT_MESSAGE,
                                  target=Target(here, user_id=user_id),
                                  meta={"kind": "roster_notice", "event": event, "member_id": str(member_id)}))
@@ -116,6 +118,12 @@ async def request(turn: Turn, change: Change, members: list[Member], config: Rou
     return replies
 
 
+def origin(stored: RoleChange, asker: Member | None) -> str:
+    """"asked by Margaret Ashdown"; for a link, "with a link code issued by Margaret Ashdown"."""
+    who = asker.name if asker else "someone no longer on the roster"
+    return f"with a link code issued by {who}" if stored.is_link else f"asked by {who}"
+
+
 def _may_see(member: Member, config: RoutingConfig, deputy: bool) -> bool:
     second = SECOND.get(confirmer(config).role)
     return (can(member, "roles", deputy_clerk_administers=deputy) or holds(member, confirmer(config))
@@ -138,9 +146,8 @@ async def pending(turn: Turn, *, deputy: bool) -> list[Reply]:
     lines = ["Roster changes waiting for confirmation:"]
     for change in waiting:
         asker = by_id.get(change.requested_by)
-        lines.append(f"  {change.id}. {described(change, await resolve(turn.store, change))}, asked by "
-                     f"{asker.name if asker else 'someone no longer on the roster'} on {change.created_at:%d %B %Y}; "
-                     f"lapses {change.lapses_at:%d %B %Y %H:%M} UTC")
+        lines.append(f"  {change.id}. {described(change, await resolve(turn.store, change))}, {origin(change, asker)} "
+                     f"on {change.created_at:%d %B %Y}; lapses {change.lapses_at:%d %B %Y %H:%M} UTC")
     lines.append("Confirm one with /role confirm N, or refuse it with /role refuse N.")
     return [say("\n".join(lines), visibility=Visibility.EPHEMERAL, kind="role_pending_list")]
 
@@ -168,7 +175,12 @@ async def decide(turn: Turn, verb: str, number: str) -> list[Reply]:
     config = routing_of(turn, council)
     confirm = who_confirms(members, config, stored.requested_by)
     if actor.id == stored.requested_by:
-        return [say(f"You asked for change {n}, so you cannot {verb} it; it needs {confirm.wording}.",
+        did = "issued the link code for" if stored.is_link else "asked for"
+        return [say(f"You {did} change {n}, so you cannot {verb} it; it needs {confirm.wording}.",
+                    visibility=Visibility.EPHEMERAL, kind="refusal")]
+    if stored.is_link and await store.links.owner(stored.platform, stored.handle) == actor.id:
+        await turn.audit("command.refused", ref=f"role {verb}")
+        return [say(f"The account change {n} would link is yours now, so you cannot {verb} it.",
                     visibility=Visibility.EPHEMERAL, kind="refusal")]
     if actor.id not in _ids(confirm.who):
         await turn.audit("command.refused", ref=f"role {verb}")
@@ -182,24 +194,45 @@ async def decide(turn: Turn, verb: str, number: str) -> list[Reply]:
     if decided is None:
         return [say(f"Change {n} is no longer waiting for confirmation.", kind="roles")]
     asker = next((m for m in members if m.id == stored.requested_by), None)
-    asked = f"asked by {asker.name}" if asker else "asked by someone no longer on the roster"
+    asked = origin(stored, asker)
     done = described(stored, resolved)
+    unchanged = "Nothing was linked." if stored.is_link else "Nothing was changed."
     if verb == "refuse":
         await turn.audit("roles.change_refused", ref=str(n))
-        notice = f"{actor.name} refused change {n}, {asked}: {done}. Nothing was changed."
-        reply = f"Refused change {n}: {done}. Nothing was changed."
+        notice = f"{actor.name} refused change {n}, {asked}: {done}. {unchanged}"
+        reply = f"Refused change {n}: {done}. {unchanged}"
         later = members
     else:
         assert isinstance(resolved, Change)
         _, member_id, now = await apply_change(store, council, stored.platform, resolved)
         later = await store.members.of_council(council)
-        await turn.audit("roles.changed", ref=f"{member_id}:{'+' if resolved.verb == 'add' else '-'}{resolved.role}")
+        if stored.is_link:
+            await turn.audit("link.redeemed", ref=str(member_id))
+        else:
+            await turn.audit("roles.changed", ref=f"{member_id}:{'+' if resolved.verb == 'add' else '-'}"
+                                                  f"{resolved.role}")
         await turn.audit("roles.change_confirmed", ref=str(n))
         goes = f"Reports about the Clerk now go to {names(recipients(later, config))}."
-        notice = f"{actor.name} confirmed change {n}, {asked}: {done}. It is made now. {goes}"
-        reply = f"Confirmed change {n}: {done}. {now} {goes}"
+        made = "It is linked now." if stored.is_link else f"It is made now. {goes}"
+        notice = f"{actor.name} confirmed change {n}, {asked}: {done}. {made}"
+        reply = f"Confirmed change {n}: {done}. {now}" + ("" if stored.is_link else f" {goes}")
+    member = [resolved.target] if isinstance(resolved, Change) and resolved.target and stored.is_link else []
     everyone = {m.id: m for m in (*recipients(members, config), *recipients(later, config), *confirm.who,
-                                  *([asker] if asker else []))}
+                                  *([asker] if asker else []), *member)}
     others = [m for m in everyone.values() if m.id != actor.id]
     event = "confirmed" if verb == "confirm" else "refused"
-    return [say(reply, kind="roles"), *await tell(turn, council, others, notice, event=event)]
+    replies = [say(reply, kind="roles"), *await tell(turn, council, others, notice, event=event)]
+    if stored.is_link:
+        replies += _to_account(turn, stored, notice, event=event, told=replies)
+    return replies
+
+
+def _to_account(turn: Turn, stored: RoleChange, text: str, *, event: str, told: list[Reply]) -> list[Reply]:
+    """The account a link change was about hears the decision too, when it is on this platform and was not
+    already told as its member (it may be on nobody's roster: the outbox reaches members only)."""
+    if stored.platform != turn.incoming.platform or any(
+            r.target is not None and r.target.user_id == stored.handle for r in told):
+        return []
+    return [Reply((Text(text),), visibility=Visibility.DIRECT_MESSAGE,
+                  target=Target(stored.platform, user_id=stored.handle),
+                  meta={"kind": "roster_notice", "event": event, "member_id": ""})]

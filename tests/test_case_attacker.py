@@ -57,11 +57,15 @@ async def test_the_clerk_reshuffling_roles_after_filing_never_reaches_the_case(t
 
 
 async def test_the_clerk_linking_her_account_to_the_recipient_still_cannot_read_it(terminal: MemoryAdapter) -> None:
-    """Her account was hers when the case was filed: moved onto the recipient's roster entry, it is still refused."""
+    """Her account was hers when the case was filed: moved onto the recipient's roster entry (the Chair confirming),
+    it is still refused."""
     reference = await filed_about_the_clerk(terminal)
     issued = said(await terminal.push("/linkcode Cllr Alan Whitcombe", user="clerk"))
     code = issued.split("Link code for Cllr Alan Whitcombe: ", 1)[1].split()[0]
-    assert "Linked: you are Cllr Alan Whitcombe" in said(await terminal.push(f"/link {code}", user="clerk"))
+    held = said(await terminal.push(f"/link {code}", user="clerk"))
+    change = re.search(r"Change (\d+):", held)  # linking onto a recipient waits for the Chair (bot.linking)
+    assert change is not None and "Not linked yet" in held
+    assert "Confirmed" in said(await terminal.push(f"/role confirm {change.group(1)}", user="chair"))
     assert reference not in said(await terminal.push("/cases", user="clerk"))
     read = said(await terminal.push(f"/cases {reference}", user="clerk"))
     assert DETAILS not in read and "No case with that reference" in read

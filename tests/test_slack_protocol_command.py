@@ -143,6 +143,7 @@ async def test_a_question_is_answered(http: TestClient[Any, Any], bot: SlackBot,
     assert fake.of("response")[-1].args["response_type"] == "ephemeral"
 
 
+@pytest.mark.usefixtures("case_key")  # link codes are keyed by the secret the case key wraps
 @pytest.mark.parametrize(("typed", "user", "channel", "expected"), [
     ("whoami", OKAFOR, "CGENERAL", "You are Cllr Ruth Okafor (councillor) of wendlebury."),
     ("role add @newcomer councillor", OKAFOR, "CGENERAL", "Sorry, /protocol role is only for the Clerk."),

@@ -276,13 +276,17 @@ class AcknowledgementRow(Base):
 
 
 class LinkCodeRow(Base):
-    """A one-time code the Clerk issues so someone can link a platform account to their roster entry."""
+    """A one-time code the Clerk issues so someone can link a platform account to their roster entry; the code
+    itself is kept only as an HMAC under the receipt secret."""
 
     __tablename__ = "link_codes"
 
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The member who issued it (migration 0010, which deleted every code issued before): a link it makes onto
+    someone guarded by ``bot.linking`` is never confirmed by them."""
 
 
 class RoleChangeRow(Base):
@@ -298,7 +302,8 @@ class RoleChangeRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     """pending, confirmed, refused or lapsed."""
     verb: Mapped[str] = mapped_column(String(8))
-    """``add`` or ``remove``."""
+    """``add`` or ``remove``; ``link``: an account (``platform``/``handle``) linked to ``member_id``'s entry with
+    a code ``requested_by`` issued (``bot.linking``)."""
     role: Mapped[str] = mapped_column(String(32))
     committee: Mapped[str | None] = mapped_column(String(200), nullable=True)
     member_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -5,6 +5,11 @@ A change to who receives reports about the Clerk is never made by the Clerk alon
 ``UPDATE ... WHERE status = 'pending'`` so two presses, or two workers, never both apply it; a change nobody
 decided within ``LAPSE_AFTER`` lapses (marked when anyone next looks), because a request left lying for weeks
 would be confirmed by someone who no longer remembers why it was asked.
+
+Two kinds of change are kept: a role given or taken away (``verb`` ``add``/``remove``), and an account linked to
+the roster entry of someone who receives reports about the Clerk or may confirm such changes (``verb`` ``link``:
+``platform``/``handle`` are the account, ``member_id`` the entry, ``requested_by`` whoever issued the link code;
+``bot.linking``), since an account the Clerk controls on a recipient's entry would receive reports about her.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ from bot.store.models import RoleChangeRow, utcnow
 
 LAPSE_AFTER = timedelta(days=7)
 PENDING, CONFIRMED, REFUSED, LAPSED = "pending", "confirmed", "refused", "lapsed"
+ADD, REMOVE, LINK = "add", "remove", "link"
+"""The kinds of change (``verb``)."""
+LINKED_ROLE = "account"
+"""What a ``link`` change stores as its role (the column is not nullable; a link gives no role)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +43,15 @@ class RoleChange:
     """``None``: someone not yet on the roster, known by ``platform`` and ``handle``."""
     platform: str
     handle: str
+    """For a ``link``: the account to be linked (its platform and user id)."""
     requested_by: int
+    """For a ``link``: who issued the code."""
     created_at: datetime
     decided_by: int | None = None
+
+    @property
+    def is_link(self) -> bool:
+        return self.verb == LINK
 
     @property
     def lapses_at(self) -> datetime:
@@ -61,6 +76,12 @@ class RoleChanges:
             session.add(row)
             await session.flush()
             return _change(row)
+
+    async def request_link(self, *, council: str, member_id: int, platform: str, user_id: str,
+                           issued_by: int) -> RoleChange:
+        """Keep linking ``platform``/``user_id`` to ``member_id`` for a second person (module docstring)."""
+        return await self.request(council=council, verb=LINK, role=LINKED_ROLE, committee=None, member_id=member_id,
+                                  platform=platform, handle=user_id, requested_by=issued_by)
 
     async def lapse(self, *, now: datetime | None = None) -> int:
         """Mark pending changes older than ``LAPSE_AFTER`` as lapsed; how many were."""
