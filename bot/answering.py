@@ -42,12 +42,12 @@ def blocks_for(answer: Answer, member: Member | None) -> tuple[Block, ...]:
 WITHHELD = "(not kept: the question may describe a concern)"
 
 
-def may_keep(turn: Turn, question: str) -> bool:
+async def may_keep(turn: Turn, question: str) -> bool:
     """Whether a question's words may be kept with its feedback, which the Clerk reads (``protocol-bot feedback``):
     never anything typed while a report or grievance is in progress, anything shaped like a receipt code (the
     Clerk could withdraw the case with it), or anything that sounds like a concern."""
     return (turn.conversation.flow is None and not contains_receipt_code(question)
-            and not intent.wants_to_report(question))
+            and not await intent.wants_to_report(turn, question))
 
 
 async def answer(turn: Turn, question: str, *, keep_question: bool = True) -> list[Reply]:
@@ -59,7 +59,7 @@ async def answer(turn: Turn, question: str, *, keep_question: bool = True) -> li
     asked = await turn.services.qa.answer(council, question, role=RETRIEVAL_ROLE[role] if role else None)
     member = turn.member if role else None
     clause_ids = [q.clause_id for q in asked.answer.quotes]
-    kept = question.strip() if keep_question and may_keep(turn, question) else WITHHELD
+    kept = question.strip() if keep_question and await may_keep(turn, question) else WITHHELD
     answer_id = await turn.store.feedback.record_answer(council, kept, clause_ids, version=asked.version)
     meta = {"kind": "answer", "council": council, "abstained": str(asked.answer.abstained).lower(),
             "answer_id": answer_id, "clauses": " ".join(clause_ids), "version": asked.version or ""}

@@ -65,9 +65,9 @@ async def _help(turn: Turn, _args: str) -> list[Reply]:
 async def _ask(turn: Turn, args: str) -> list[Reply]:
     if not args:
         return [say("Please put your question after /ask, e.g. /ask can I instruct the deputy clerk?")]
-    offer = intent.offer(turn) if intent.wants_to_report(args) and turn.conversation.flow is None else []
+    offer = intent.offer(turn) if turn.conversation.flow is None and await intent.wants_to_report(turn, args) else []
     if turn.council is None:  # kept to answer once the council is chosen, unless it may describe a concern
-        return await council_choice.ask(turn, pending=args if answering.may_keep(turn, args) else None) + offer
+        return await council_choice.ask(turn, pending=args if await answering.may_keep(turn, args) else None) + offer
     return await answering.answer(turn, args) + offer  # its words kept only if ``answering.may_keep`` allows
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.intent import ReportIntent
 from bot.messages import Block, Button, Incoming, Reply, Target, Text, Visibility
 from bot.people import Member, can
 from bot.qa import QaService
@@ -32,6 +33,11 @@ class Services:
     commands: CommandTable
     extras: dict[str, Any] = field(default_factory=dict)
     """Room for later features (routing, cases, broadcasts) without widening every signature."""
+    report_intent: ReportIntent = field(init=False)
+    """Whether a message wants the report offer: the learned decision needs the question encoder (``bot.intent``)."""
+
+    def __post_init__(self) -> None:
+        self.report_intent = ReportIntent.for_service(self.qa)
 
     def profile(self, council: str) -> CouncilProfile:
         return self.qa.profile(council)

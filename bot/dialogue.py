@@ -237,7 +237,7 @@ class Dialogue:
             await council_choice.stop_asking(turn)
         if looks_like_code(text):  # a receipt code pasted on its own: never a question, never kept
             return [say(CODE_HINT, visibility=Visibility.EPHEMERAL, kind="case_hint")]
-        if intent.wants_to_report(text):
+        if await intent.wants_to_report(turn, text):
             replies = intent.offer(turn)
             if intent.is_question(text) and turn.council is not None:
                 replies = await answering.answer(turn, text, keep_question=False) + replies
