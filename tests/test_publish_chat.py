@@ -153,6 +153,14 @@ async def test_broadcast_notice_reaches_linked_members(terminal: MemoryAdapter, 
     await OutboxWorker(store, senders, pacing=PACE, options=FAST).drain(timeout=30)
     got = senders["telegram"].to("1002")
     assert len(got) == 1 and "Extra meeting on Thursday at 7pm." in got[0].plain() and got[0].buttons == ()
+    for platform, sender in senders.items():  # the reply names the platforms the notice really went to
+        assert (platform in said(queued)) == bool(sender.sent), (platform, said(queued))
+
+
+async def test_a_notice_names_only_platforms_members_are_on(terminal: MemoryAdapter, dialogue: Dialogue) -> None:
+    dialogue.services.extras["delivery_platforms"] = ("slack", "telegram", "matrix")  # nobody is on matrix
+    queued = await terminal.push("/broadcast Extra meeting on Thursday at 7pm.", user="clerk")
+    assert said(queued).endswith("on slack, telegram."), said(queued)
 
 
 async def test_a_version_that_breaks_a_routing_rule_is_refused_and_the_live_one_kept(

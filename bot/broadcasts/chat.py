@@ -51,8 +51,10 @@ async def _broadcast(turn: Turn, args: str) -> list[Reply]:
         council, "notice", to_json(notice_content(name, args.strip())), platforms=delivery_platforms(turn),
         created_by=turn.member.id, channels=announcement_channels(turn, council))
     await turn.audit("broadcast.queued", ref=str(broadcast.id))
-    return [turn.privately(f"Notice #{broadcast.id} queued: {queued} message(s) to the members of {name} on "
-                           f"{', '.join(delivery_platforms(turn))}.", kind="broadcast_queued")]
+    used = await turn.store.broadcasts.outbox.platforms(broadcast.id)  # only where members actually are
+    where = f" on {', '.join(used)}" if used else ""
+    return [turn.privately(f"Notice #{broadcast.id} queued: {queued} message(s) to the members of {name}{where}.",
+                           kind="broadcast_queued")]
 
 
 async def _acks(turn: Turn, args: str) -> list[Reply]:

@@ -119,6 +119,12 @@ class Deliveries:
                 DeliveryRow.broadcast_id == broadcast_id).group_by(DeliveryRow.status))
             return {status: int(n) for status, n in rows.all()}
 
+    async def platforms(self, broadcast_id: int) -> list[str]:
+        """The platforms a broadcast was queued on, as its rows say (not the ones it might have used)."""
+        async with self.sessions() as session:
+            return sorted(await session.scalars(select(DeliveryRow.platform).where(
+                DeliveryRow.broadcast_id == broadcast_id).distinct()))
+
     async def doubtful(self) -> int:
         """Sends that may have reached someone twice (a worker died between the platform and the record)."""
         async with self.sessions() as session:
