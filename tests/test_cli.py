@@ -313,3 +313,10 @@ def test_output_cut_short_by_the_reader_ends_quietly(home: Path) -> None:
                           timeout=120, check=True)
     code, err = done.stdout.split(" ", 1)
     assert code == "141" and "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_help_describes_the_bot_not_its_source(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    assert "Member/Officer Protocol" in shown and "Only this entry point exits" not in shown and "``" not in shown

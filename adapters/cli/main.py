@@ -23,6 +23,8 @@ from knowledge.documents import discover, require
 from knowledge.errors import KnowledgeError, UnknownCouncilError
 from knowledge.evaluation import evaluate, load_questions
 
+DESCRIPTION = ("Protocol Bot: answers from your council's Member/Officer Protocol with cited clauses, takes "
+               "confidential reports to the right person, and publishes new versions to members.")
 ROLES = ("councillor", "chair", "vice-chair", "committee chair", "officer", "clerk", "deputy clerk", "rfo")
 
 
@@ -156,7 +158,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="protocol-bot", description=__doc__)
+    parser = argparse.ArgumentParser(prog="protocol-bot", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="answer one question, or JSON Lines from stdin with '-'")
     ask.add_argument("question")
