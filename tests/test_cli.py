@@ -221,7 +221,7 @@ def test_chat_asks_for_council_once_and_answers(home: Path) -> None:
     said: list[str] = []
     assert run_chat(make_service(), read=lambda _p: next(inputs), write=said.append) == 0
     text = "\n".join(said)
-    assert "Council: ledbury" in text and "Unknown command /bogus. Try /help." in text
+    assert "Council: Ledbury Town Council" in text and "Unknown command /bogus. Try /help." in text
     assert "Ledbury Town Council, Protocol on Member/Officer Relations" in text
 
 

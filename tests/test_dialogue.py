@@ -66,10 +66,11 @@ def said(replies: list[Reply]) -> str:
 async def test_stranger_in_dm_is_asked_for_council_once_then_answered(chat: MemoryAdapter, store: Store) -> None:
     roster_before = await store.members.of_council("ledbury")
     first = await chat.push(QUESTION)
-    assert kinds(first) == ["ask_council"] and "ledbury" in [b.label for b in first[0].buttons]
-    chosen = await chat.press(first[0], "ledbury")
+    assert kinds(first) == ["ask_council"] and "Ledbury Town Council" in [b.label for b in first[0].buttons]
+    chosen = await chat.press(first[0], "Ledbury Town Council")
     assert kinds(chosen) == ["council", "answer"]
-    assert "Council: ledbury" in said(chosen) and "Ledbury Town Council, Protocol on Member/Officer" in said(chosen)
+    assert "Council: Ledbury Town Council" in said(chosen)
+    assert "Ledbury Town Council, Protocol on Member/Officer" in said(chosen)
     again = await chat.push("who do councillors talk to about staff?")
     assert kinds(again) == ["answer"]  # remembered: not asked twice
     assert await store.members.of_council("ledbury") == roster_before  # answering a stranger changes no roster
@@ -315,3 +316,10 @@ async def test_one_delivery_reaching_two_workers_at_once_is_answered_once(qa: Qa
         finally:
             for store in stores:
                 await store.close()
+
+
+async def test_a_council_is_chosen_by_its_name_as_well_as_its_slug(chat: MemoryAdapter) -> None:
+    for user, (typed, named) in enumerate([("Honiton Town Council", "Honiton Town Council"),
+                                           ("ledbury", "Ledbury Town Council"), ("wendlebury parish", "Wendlebury")]):
+        replies = await chat.push(f"/council {typed}", user=f"someone-{user}")
+        assert said(replies).startswith(f"Council: {named}"), said(replies)

@@ -133,7 +133,7 @@ async def test_stranger_chooses_a_council_with_a_button_then_the_question_is_ans
     await feed(app, updates.press("council|ledbury", user=STRANGER))
     assert len(telegram.of("answerCallbackQuery")) == 1 and len(telegram.of("editMessageReplyMarkup")) == 1
     texts = [call.text for call in telegram.sent(STRANGER["id"])]
-    assert texts[0] == "Council: ledbury. Ask away." and "Ledbury Town Council" in texts[1]
+    assert texts[0] == "Council: Ledbury Town Council. Ask away." and "Ledbury Town Council" in texts[1]
 
 
 async def test_a_button_this_bot_did_not_write_is_still_answered(
