@@ -22,13 +22,23 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/pytest
 
+# The shared dev set beside the clone when there is one, else the corpus's validation split (in every clone).
+DEV_SET := $(firstword $(wildcard ../shared/eval/dev_questions.jsonl) corpus/questions/validation.jsonl)
 eval: $(STAMP)
-	$(BIN)/protocol-bot eval ../shared/eval/dev_questions.jsonl
+	$(BIN)/protocol-bot eval $(DEV_SET)
 
-# Reproduce the shipped encoder from the corpus (fixed seed; ~30 min on 2 cores). Never run by `make run` or CI.
+# Reproduce the shipped encoder and then the reranker on top of it from the corpus (fixed seeds; ~55 + ~55 min on
+# 2 cores). Never run by `make run` or CI.
 train: $(STAMP)
 	$(BIN)/python -m training.validate
 	$(BIN)/python -m training.encoder --seed 13 --epochs 3 --batch-size 32 --lr 5e-5 --max-seq 128
+	$(BIN)/python -m training.reranker --seed 13 --epochs 3 --batch-groups 8 --lr 4e-5 --head-lr 2e-3 --max-seq 128
+
+# Refit the report-offer decision (bot/intent.py) on training/data and tests/data with the shipped encoder
+# (deterministic; ~2-5 min on 2 cores). Run after `make train` or after the intent data changes.
+.PHONY: train-intent
+train-intent: $(STAMP)
+	$(BIN)/python -m training.intent --seed 13 --folds 5 --max-false-offers 0.015
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

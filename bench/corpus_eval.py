@@ -6,7 +6,9 @@
 Councils the bot does not bundle are added to the home with ``council add`` (as an IT volunteer would), so the
 blind councils are served exactly as a new council is. Prints one JSON object: split -> stage -> scores
 (hit@1/3/5, MRR, lead, abstention, false abstention). Stages: ``dense`` (the encoder alone), ``hybrid`` (with
-BM25 fusion, as configured). The dev set and the earlier blind sets are included as further splits.
+BM25 fusion, as configured, and the cosine-based confidence), ``rerank`` (what ships: hybrid, then the reranker
+reads the first clauses, reorders them and its score drives abstention). The dev set and the earlier blind sets
+are included as further splits.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ EXTRA = {
     "bench_blind": ROOT / "bench" / "blind" / "blind_questions.jsonl",
     "bench_foreign": ROOT / "bench" / "foreign" / "questions.jsonl",
 }
-STAGES = ("dense", "hybrid")
+STAGES = ("dense", "hybrid", "rerank")
 
 
 def prepare_home(home: Path) -> None:
@@ -57,7 +59,8 @@ def run(splits: list[str], stages: list[str], overrides: dict[str, Any] | None =
     service = make_service()
     configured = dataclasses.replace(retrieval_settings(), **(overrides or {}))
     settings = {"dense": dataclasses.replace(configured, dense_weight=1.0, lexical_weight=0.0),
-                "hybrid": configured}
+                "hybrid": configured, "rerank": configured}
+    reranker = service.library.reranker()
     report: dict[str, Any] = {"encoder": service.library.embedder.name}
     for split in splits:
         questions = questions_of(split)
@@ -65,9 +68,14 @@ def run(splits: list[str], stages: list[str], overrides: dict[str, Any] | None =
         for stage in stages:
             cfg = settings[stage]
 
-            def answer(q: dict[str, Any], cfg: Any = cfg) -> tuple[bool, list[str], str | None]:
+            if stage == "rerank" and reranker is None:
+                continue
+            read = reranker if stage == "rerank" else None
+
+            def answer(q: dict[str, Any], cfg: Any = cfg, read: Any = read) -> tuple[bool, list[str], str | None]:
                 index = service.library.council(q["council"])
-                retrieval = search(index, service.encoder, q["question"], role=q.get("role"), k=5, settings=cfg)
+                retrieval = search(index, service.encoder, q["question"], role=q.get("role"), k=5, settings=cfg,
+                                   reranker=read)
                 composed = compose(q["question"], retrieval, index.meta, ask_instead="the Clerk")
                 return composed.abstained, [h.clause.text for h in retrieval.hits], composed.short_answer
 

@@ -88,7 +88,8 @@ class QaService:
             )
             question = question[:limit]
         index = self.library.council(council)
-        retrieval = search(index, self.encoder, question, role=role, k=k)  # Library.ask, with our encoder
+        retrieval = search(index, self.encoder, question, role=role, k=k,  # Library.ask, with our encoder
+                           reranker=self.library.reranker())
         profile = self.profile(council)
         answer = compose(question, retrieval, index.meta, ask_instead=profile.ask_instead, notice=notice)
         return Asked(answer, retrieval, (time.perf_counter() - started) * 1000, index.version)

@@ -35,11 +35,23 @@ class RetrievalSettings:
     dense_expansions: bool = True
     """Append the vocabulary's expansions and mended typing slips to the question the encoder reads. The tuned
     encoder learnt how people ask from the corpus and is trained without them."""
+    rerank_candidates: int = 0
+    """How many of the first clauses the reranker reads (``knowledge.reranking``); 0: no reranking."""
+    rerank_retrieval_weight: float = 0.0
+    """Reranked order: the reranker's score plus this times the fused retrieval score."""
+    reranked_confidence: tuple[float, ...] = ()
+    """Weights of ``ConfidenceFeatures.reranked_vector()`` then the bias, used when the reranker has read the
+    candidates; empty: the cosine-based confidence above, always."""
+    reranked_abstain_below: float = 0.5
+    rerank_lead: bool = False
+    """The reranker also reads each sentence of the first clause with the question, to choose the one to lead
+    with (instead of the encoder's cosines)."""
 
 
 @lru_cache(maxsize=1)
 def retrieval_settings() -> RetrievalSettings:
     data: dict[str, Any] = yaml.safe_load((CONFIG_DIR / "retrieval.yaml").read_text(encoding="utf-8"))
+    data["reranked_confidence"] = tuple(float(w) for w in data.get("reranked_confidence", ()))
     return RetrievalSettings(**data)
 
 

@@ -26,6 +26,12 @@ def context_of(clause: Clause) -> str:
     return " > ".join(parts)
 
 
+def clause_passage(clause: Clause) -> str:
+    """The whole clause as the encoder and the reranker read it: heading path, then the text on one line."""
+    context = context_of(clause)
+    return f"{context}: {clause.text}".replace("\n", " ") if context else clause.text.replace("\n", " ")
+
+
 def chunks_for(clauses: list[Clause] | tuple[Clause, ...]) -> list[Chunk]:
     """Per clause: the whole clause with its context; each sentence or item with context and lead-in; and
     each sentence or item alone. The bare sentence matters: context words dilute a short, pointed sentence
@@ -35,7 +41,7 @@ def chunks_for(clauses: list[Clause] | tuple[Clause, ...]) -> list[Chunk]:
     for index, clause in enumerate(clauses):
         context = context_of(clause)
         prefix = f"{context}: " if context else ""
-        out.append(Chunk(index, prefix + clause.text.replace("\n", " ")))
+        out.append(Chunk(index, clause_passage(clause)))
         segments = split_segments(clause.text)
         if len(segments) >= 2:
             lead_in = clause.text.split("\n", 1)[0] if "\n" in clause.text else ""

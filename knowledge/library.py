@@ -21,6 +21,7 @@ from knowledge.documents import CouncilSource, discover, require
 from knowledge.embedding import Embedder, SplitEmbedder
 from knowledge.errors import IndexStaleError, KnowledgeError
 from knowledge.index import CouncilIndex
+from knowledge.reranking import Reranker, RerankingEmbedder
 from knowledge.retrieval import Retrieval, search
 from knowledge.versions import live_stamp
 
@@ -143,4 +144,8 @@ class Library:
             index: CouncilIndex | None = None) -> Retrieval:
         """``index``: the one the caller already holds, so the version it reports is the one quoted."""
         index = index or self.council(slug)
-        return search(index, self.embedder, question, role=role, k=k)
+        return search(index, self.embedder, question, role=role, k=k, reranker=self.reranker())
+
+    def reranker(self) -> Reranker | None:
+        """The reranker that comes with the question encoder's export, when there is one."""
+        return self.embedder.reranker() if isinstance(self.embedder, RerankingEmbedder) else None

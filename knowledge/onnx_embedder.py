@@ -28,9 +28,10 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from knowledge.embedding import Vectors
+from knowledge.reranking import RERANKER_FILE, reranker_mark
 from knowledge.st_embedder import DIMENSION, MODEL_NAME, model_path, weights_path
 
-EXPORT_FORMAT = 3
+EXPORT_FORMAT = 4
 OPSET = 18
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT = "sentence_embedding"
@@ -54,6 +55,9 @@ class ExportManifest:
     """The folder under ``models/`` holding ``model.onnx`` and its weights, named after their digest."""
     opset: int = OPSET
     format: int = EXPORT_FORMAT
+    reranker: str = ""
+    """The reranker's weights digest (``knowledge.reranking.reranker_mark``); its 8-bit graph is in the same
+    folder. Empty: this export has no reranker (the package's own MiniLM, or no reranker installed)."""
 
 
 def models_folder(home: Path) -> Path:
@@ -81,11 +85,16 @@ def source_digest() -> str:
     return _sha256(weights) if weights.exists() else "unknown"
 
 
+def exported_files(folder: Path) -> list[Path]:
+    """The files an export folder holds: the question encoder's graph and weights, and the reranker if any."""
+    files = [folder / ONNX_FILE, folder / DATA_FILE]
+    return [*files, folder / RERANKER_FILE] if (folder / RERANKER_FILE).exists() else files
+
+
 def digest_of(folder: Path) -> tuple[str, int]:
-    """One digest and total size over the graph and its weights."""
+    """One digest and total size over the graphs and their weights."""
     digest, size = hashlib.sha256(), 0
-    for name in (ONNX_FILE, DATA_FILE):
-        path = folder / name
+    for path in exported_files(folder):
         size += path.stat().st_size
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
@@ -109,11 +118,11 @@ def current_export(home: Path) -> ExportManifest | None:
     folder = models_folder(home)
     try:
         manifest = ExportManifest(**json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8")))
-        size = sum((folder / manifest.folder / name).stat().st_size for name in (ONNX_FILE, DATA_FILE))
+        size = sum(path.stat().st_size for path in exported_files(folder / manifest.folder))
     except (OSError, ValueError, TypeError):
         return None
-    if (manifest.format, manifest.source_model, manifest.source_version) != (
-        EXPORT_FORMAT, MODEL_NAME, source_version()
+    if (manifest.format, manifest.source_model, manifest.source_version, manifest.reranker) != (
+        EXPORT_FORMAT, MODEL_NAME, source_version(), reranker_mark()
     ) or manifest.onnx_bytes != size:
         return None
     return manifest
@@ -147,35 +156,58 @@ def query_threads() -> int:
     return min(2, os.cpu_count() or 1)
 
 
+def feeds_for(encodings: list[Any]) -> dict[str, np.ndarray]:
+    """Token ids, attention mask and token types of a batch, padded with zeros to its longest."""
+    width = max(len(e.ids) for e in encodings)
+    feeds = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in INPUTS}
+    for row, encoding in enumerate(encodings):
+        n = len(encoding.ids)
+        feeds["input_ids"][row, :n] = encoding.ids
+        feeds["attention_mask"][row, :n] = encoding.attention_mask
+        feeds["token_type_ids"][row, :n] = encoding.type_ids
+    return feeds
+
+
+def open_session(onnx_file: Path, *, threads: int | None = None) -> Any:
+    """An ONNX Runtime session as every model here is run: sequential, no spinning, fully optimised, quiet."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or query_threads()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # see query_threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # warnings about unused initialisers are noise to a user
+    return ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+
+
+def quantize(source: Path, target: Path) -> None:
+    """Weights of ``source`` to 8-bit integers (ONNX Runtime's dynamic quantisation) in one file ``target``.
+
+    For the reranker, which reads several question-clause pairs per answer: on the 2 cores one pair of ~70
+    tokens took 20.8 ms in float32 and 9.7 ms in int8 with another process busy (bench/RESULTS.md)."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    logging.getLogger().setLevel(logging.ERROR)  # its advice to pre-process first is for convolutional models
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+
+
 class OnnxQueryEmbedder:
     name = MODEL_NAME
     dimension = DIMENSION
 
     def __init__(self, onnx_file: Path, max_seq_length: int, *, threads: int | None = None) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or query_threads()
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # see query_threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3  # warnings about unused initialisers are noise to a user
-        self._session: Any = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        self._session: Any = open_session(onnx_file, threads=threads)
         self._tokenizer = tokenizer_for(max_seq_length)
 
     def embed(self, texts: list[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         encodings = [self._tokenizer.encode(text) for text in texts]  # encode_batch wakes a thread pool
-        width = max(len(e.ids) for e in encodings)
-        feeds = {name: np.zeros((len(texts), width), dtype=np.int64) for name in INPUTS}
-        for row, encoding in enumerate(encodings):
-            n = len(encoding.ids)
-            feeds["input_ids"][row, :n] = encoding.ids
-            feeds["attention_mask"][row, :n] = encoding.attention_mask
-            feeds["token_type_ids"][row, :n] = encoding.type_ids
-        (vectors,) = self._session.run([OUTPUT], feeds)
+        (vectors,) = self._session.run([OUTPUT], feeds_for(encodings))
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 

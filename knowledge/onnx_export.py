@@ -17,14 +17,17 @@ from pathlib import Path
 from knowledge.onnx_embedder import (
     EXPORT_PREFIX,
     MANIFEST_FILE,
+    ONNX_FILE,
     ExportManifest,
     digest_of,
     models_folder,
+    quantize,
     source_digest,
     source_version,
     write_manifest,
 )
 from knowledge.onnx_graph import write
+from knowledge.reranking import RERANKER_FILE, reranker_mark, reranker_weights
 from knowledge.st_embedder import MODEL_NAME, model_path, weights_path
 
 
@@ -32,6 +35,17 @@ def _max_seq_length() -> int:
     """Where sentence-transformers truncates, read from the model's own configuration."""
     config = json.loads((Path(model_path()) / "sentence_bert_config.json").read_text(encoding="utf-8"))
     return int(config["max_seq_length"])
+
+
+def _write_reranker(weights: Path, staging: Path) -> None:
+    """The reranker's float graph in a scratch folder, then its 8-bit version beside the question encoder."""
+    scratch = staging / "reranker-float"
+    scratch.mkdir()
+    try:
+        write(Path(model_path()), scratch, weights=weights, scorer=True)
+        quantize(scratch / ONNX_FILE, staging / RERANKER_FILE)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def export(home: Path) -> ExportManifest:
@@ -43,6 +57,9 @@ def export(home: Path) -> ExportManifest:
     staging.mkdir()
     try:
         write(Path(model_path()), staging, weights=weights_path())
+        reranker = reranker_weights()
+        if reranker is not None:
+            _write_reranker(reranker, staging)
         digest, size = digest_of(staging)
         final = folder / f"{EXPORT_PREFIX}-{digest[:16]}"
         if final.exists():  # the same bytes were written before (the graph is deterministic)
@@ -54,6 +71,7 @@ def export(home: Path) -> ExportManifest:
     manifest = ExportManifest(
         source_model=MODEL_NAME, source_version=source_version(), source_digest=source_digest(),
         onnx_digest=digest, onnx_bytes=size, max_seq_length=_max_seq_length(), folder=final.name,
+        reranker=reranker_mark(),
     )
     write_manifest(home, manifest)
     for stale in folder.glob(f"{EXPORT_PREFIX}*"):  # earlier exports, including the one-file format 1

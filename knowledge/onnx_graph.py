@@ -28,6 +28,7 @@ from onnx.external_data_helper import set_external_data
 
 from knowledge.onnx_embedder import DATA_FILE, INPUTS, ONNX_FILE, OPSET, OUTPUT
 
+SCORE = "score"
 EXTERNAL_FROM_BYTES = 1024
 """Smaller tensors (shape constants, scalars) stay inside the graph, where shape inference can read them."""
 DATA_ALIGNMENT = 4096
@@ -75,13 +76,16 @@ class _Graph:
         self.initializers: list[onnx.TensorProto] = []
         self._names: set[str] = set()
         self._count = 0
-        self._prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights.keys() else ""  # noqa: SIM118 (safe_open is not a dict)
+        names = set(weights.keys())
+        self._prefix = next((p for p in ("bert.", "encoder.") if f"{p}embeddings.word_embeddings.weight" in names), "")
 
-    def weight(self, name: str, *, transpose: bool = False) -> str:
-        """A tensor from the checkpoint, added once; linear weights are stored transposed for ``MatMul``."""
+    def weight(self, name: str, *, transpose: bool = False, prefixed: bool = True) -> str:
+        """A tensor from the checkpoint, added once; linear weights are stored transposed for ``MatMul``.
+        ``prefixed``: an encoder tensor (checkpoints saved from BertForX say "bert.", the reranker "encoder.");
+        the reranker's head is not."""
         stored = f"{name}.T" if transpose else name
         if stored not in self._names:
-            array = self.weights.get_tensor(f"{self._prefix}{name}")  # checkpoints saved from BertForX say "bert."
+            array = self.weights.get_tensor(f"{self._prefix if prefixed else ''}{name}")
             if array.dtype == np.float16:  # the tuned weights ship as fp16; the graph computes in float32
                 array = array.astype(np.float32)
             self._add(stored, np.ascontiguousarray(array.T if transpose else array))
@@ -175,44 +179,64 @@ def _layer(graph: _Graph, x: str, bias: str, index: int, shape: BertShape) -> st
                             f"{prefix}.output.LayerNorm", shape.epsilon)
 
 
-def _mean_pooled_unit(graph: _Graph, tokens: str, output: str) -> str:
-    """Mean over real tokens, then L2 normalisation: sentence-transformers' Pooling + Normalize modules."""
+def _mean_pooled(graph: _Graph, tokens: str) -> str:
+    """Mean over real tokens: sentence-transformers' Pooling module (and the reranker's)."""
     mask = graph.op("Cast", [graph.op("Unsqueeze", ["attention_mask", graph.constant("axis_2", [2])])],
                     to=TensorProto.FLOAT)
     axis_1 = graph.constant("axis_1", [1])
     summed = graph.op("ReduceSum", [graph.op("Mul", [tokens, mask]), axis_1], keepdims=0)
     counted = graph.op("Clip", [graph.op("ReduceSum", [mask, axis_1], keepdims=0),
                                 graph.constant("min_count", 1e-9, np.float32)])
-    mean = graph.op("Div", [summed, counted])
+    return graph.op("Div", [summed, counted])
+
+
+def _mean_pooled_unit(graph: _Graph, tokens: str, output: str) -> str:
+    """Mean over real tokens, then L2 normalisation: sentence-transformers' Pooling + Normalize modules."""
+    mean = _mean_pooled(graph, tokens)
     norm = graph.op("Clip", [graph.op("ReduceL2", [mean, graph.constant("axis_last", [-1])], keepdims=1),
                              graph.constant("min_norm", 1e-12, np.float32)])
     return graph.op("Div", [mean, norm], output=output)
 
 
-def write(model_folder: Path, target: Path, *, weights: Path | None = None) -> None:
+def _score(graph: _Graph, tokens: str, output: str) -> str:
+    """The reranker's one score per pair: its linear head over the mean-pooled tokens (``training.reranker``)."""
+    pooled = _mean_pooled(graph, tokens)
+    scored = graph.op("Add", [graph.op("MatMul", [pooled, graph.weight("head.weight", transpose=True, prefixed=False)]),
+                              graph.weight("head.bias", prefixed=False)])
+    return graph.op("Squeeze", [scored, graph.constant("axis_last", [-1])], output=output)
+
+
+def write(model_folder: Path, target: Path, *, weights: Path | None = None, scorer: bool = False) -> None:
     """Write ``target/model.onnx`` and ``target/model.onnx.data``: the encoder of the sentence-transformers
-    model in ``model_folder`` (its config.json, and model.safetensors unless other ``weights`` are named)."""
+    model in ``model_folder`` (its config.json, and model.safetensors unless other ``weights`` are named).
+    ``scorer``: the weights are the reranker's, and the graph gives its score (output ``score``) instead of
+    a unit vector."""
     from safetensors import safe_open
 
     shape = BertShape.from_config(json.loads((model_folder / "config.json").read_text(encoding="utf-8")))
     source = weights or model_folder / "model.safetensors"
     with safe_open(str(source), framework="numpy") as weights_file, \
             (target / DATA_FILE).open("wb") as data:
-        model = _model(_Graph(weights_file, data), shape)
+        model = _model(_Graph(weights_file, data), shape, scorer=scorer)
     onnx.save_model(model, str(target / ONNX_FILE))
     onnx.checker.check_model(str(target / ONNX_FILE))
 
 
-def _model(graph: _Graph, shape: BertShape) -> onnx.ModelProto:
+def _model(graph: _Graph, shape: BertShape, *, scorer: bool = False) -> onnx.ModelProto:
     hidden = _embeddings(graph, shape)
     bias = _mask_bias(graph)
     for index in range(shape.layers):
         hidden = _layer(graph, hidden, bias, index, shape)
-    _mean_pooled_unit(graph, hidden, OUTPUT)
     inputs = [helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "sequence"]) for name in INPUTS]
-    output = helper.make_tensor_value_info(OUTPUT, TensorProto.FLOAT, ["batch", shape.hidden])
+    if scorer:
+        _score(graph, hidden, SCORE)
+        output = helper.make_tensor_value_info(SCORE, TensorProto.FLOAT, ["batch"])
+    else:
+        _mean_pooled_unit(graph, hidden, OUTPUT)
+        output = helper.make_tensor_value_info(OUTPUT, TensorProto.FLOAT, ["batch", shape.hidden])
+    name = "minilm_reranker" if scorer else "minilm_question_encoder"
     model = helper.make_model(
-        helper.make_graph(graph.nodes, "minilm_question_encoder", inputs, [output], graph.initializers),
+        helper.make_graph(graph.nodes, name, inputs, [output], graph.initializers),
         opset_imports=[helper.make_opsetid("", OPSET)], producer_name="protocol-bot",
     )
     model.ir_version = 8  # what ONNX Runtime reads everywhere; nothing here needs newer

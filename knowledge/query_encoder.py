@@ -18,6 +18,7 @@ from typing import Any
 
 from knowledge.embedding import Embedder, Vectors
 from knowledge.onnx_embedder import current_export, load_query_model
+from knowledge.reranking import OnnxReranker, Reranker, load_reranker
 from knowledge.st_embedder import DIMENSION, MODEL_NAME, SentenceTransformerEmbedder
 
 EXPORT_TIMEOUT_S = 900.0
@@ -36,6 +37,8 @@ class MiniLmEmbedder:
         self.home = home
         self._documents = documents
         self._queries: Embedder | None = None
+        self._reranker: OnnxReranker | None = None
+        self._reranker_loaded = False
         self._export: subprocess.Popen[str] | None = None
         self.export_report: dict[str, Any] | None = None
         """What the last export in this process printed (folder, bytes, its peak RSS in MB), for benches."""
@@ -54,6 +57,14 @@ class MiniLmEmbedder:
             if self._queries is None:
                 self._queries = load_query_model(self.home) or self.documents()
             return self._queries
+
+    def reranker(self) -> Reranker | None:
+        """The exported reranker, loaded with the question encoder's export; ``None`` until there is one."""
+        with self._lock:
+            if not self._reranker_loaded:
+                self._reranker = load_reranker(self.home)
+                self._reranker_loaded = self._reranker is not None or current_export(self.home) is not None
+            return self._reranker
 
     @property
     def query_backend(self) -> str:
@@ -89,6 +100,7 @@ class MiniLmEmbedder:
                 tail = " ".join((errors or "").strip().splitlines()[-1:]) or f"exit code {export.returncode}"
                 raise ExportFailedError(tail)
             self._queries = None  # the next question loads the new export
+            self._reranker, self._reranker_loaded = None, False
             try:
                 self.export_report = json.loads(printed.strip().splitlines()[-1])
             except (ValueError, IndexError):

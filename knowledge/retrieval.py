@@ -17,9 +17,11 @@ from functools import lru_cache
 import numpy as np
 
 from config.settings import RetrievalSettings, retrieval_settings, topics
+from knowledge.chunks import chunks_for, clause_passage
 from knowledge.clauses import Clause
 from knowledge.embedding import Embedder
 from knowledge.index import CouncilIndex
+from knowledge.reranking import Reranker
 from knowledge.spelling import corrections, lexicon, mend
 from knowledge.topics import subjects_missing
 from knowledge.vocabulary import expansions, tokens
@@ -40,6 +42,8 @@ class Hit:
     segment_scores: tuple[tuple[int, float], ...] = ()
     """(segment, best cosine of any chunk of that segment), best first: lets the answer weigh meaning
     against the question's own words when it picks the sentence to lead with."""
+    rerank: float | None = None
+    """The reranker's score for this clause (above 0: it answers), when it read it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +60,16 @@ class ConfidenceFeatures:
     on the one held out of the fit (0.124 -> 0.105) while abstaining on more of its negatives (0.69 -> 0.73)."""
 
     @classmethod
-    def of(cls, index: CouncilIndex, question: str, own: list[str], best_cosine: float) -> ConfidenceFeatures:
+    def of(cls, index: CouncilIndex, question: str, own: list[str], best_cosine: float,
+           rerank: float | None = None) -> ConfidenceFeatures:
         """``question`` with its typing slips mended (``knowledge.spelling.mend``), ``own`` its stems."""
         generic = generic_stems()
         distinctive = {t for t in own if t not in generic}
         known = sum(1 for t in distinctive if t in index.lexical.vocabulary) / max(len(distinctive), 1)
-        return cls(best_cosine, known, subjects_missing(index, question), len(distinctive))
+        return cls(best_cosine, known, subjects_missing(index, question), len(distinctive), rerank)
+
+    rerank: float | None = None
+    """The reranker's best score over the clauses it read (``knowledge.reranking``); ``None`` without one."""
 
     @property
     def length(self) -> float:
@@ -71,11 +79,24 @@ class ConfidenceFeatures:
         """The model's inputs, in the order ``bench/tune.py`` fits their weights."""
         return [self.best_cosine, self.known_share, float(bool(self.missing_subjects)), self.length]
 
+    def reranked_vector(self) -> list[float]:
+        """The inputs of the confidence used when the reranker has read the candidates (``bench/tune.py``)."""
+        return [self.rerank or 0.0, *self.vector()]
+
     def confidence(self, cfg: RetrievalSettings) -> float:
-        evidence = (cfg.cosine_weight * self.best_cosine + cfg.known_weight * self.known_share
-                    - cfg.topic_weight * bool(self.missing_subjects) + cfg.length_weight * self.length
-                    + cfg.confidence_bias)
+        if self.rerank is not None and cfg.reranked_confidence:
+            *weights, bias = cfg.reranked_confidence
+            evidence = float(np.dot(weights, self.reranked_vector())) + bias
+        else:
+            evidence = (cfg.cosine_weight * self.best_cosine + cfg.known_weight * self.known_share
+                        - cfg.topic_weight * bool(self.missing_subjects) + cfg.length_weight * self.length
+                        + cfg.confidence_bias)
         return 1.0 / (1.0 + math.exp(-evidence))
+
+    def abstains(self, cfg: RetrievalSettings) -> bool:
+        threshold = cfg.reranked_abstain_below if self.rerank is not None and cfg.reranked_confidence \
+            else cfg.abstain_below
+        return self.confidence(cfg) < threshold
 
 
 @lru_cache(maxsize=1)
@@ -140,10 +161,34 @@ def _segment_scores(index: CouncilIndex, chunk_scores: np.ndarray, chunk_ids: np
     return scores
 
 
+def _rerank(index: CouncilIndex, reranker: Reranker, question: str, order: np.ndarray, fused: np.ndarray,
+            cfg: RetrievalSettings) -> tuple[np.ndarray, dict[int, float]]:
+    """The first ``rerank_candidates`` clauses in the reranker's order (its score plus a share of the fused
+    retrieval score), the rest as they were; and each read clause's score."""
+    head = order[:cfg.rerank_candidates]
+    scores = reranker.score(question, [clause_passage(index.clauses[int(i)]) for i in head])
+    mixed = scores + cfg.rerank_retrieval_weight * fused[head]
+    reordered = np.concatenate([head[np.argsort(-mixed, kind="stable")], order[cfg.rerank_candidates:]])
+    return reordered, {int(i): float(v) for i, v in zip(head, scores, strict=True)}
+
+
+def _sentence_scores(clause: Clause, reranker: Reranker | None, question: str) -> dict[int, float]:
+    """The reranker's scores for each sentence of the first clause, best first (none for a one-sentence clause):
+    which sentence answers *this* question, read together with it."""
+    passages = {c.segment: c.embed_text for c in reversed(chunks_for([clause])) if c.segment >= 0}
+    if reranker is None or len(passages) < 2:
+        return {}
+    positions = sorted(passages)
+    scores = reranker.score(question, [passages[p] for p in positions])
+    return {positions[i]: float(scores[i]) for i in np.argsort(-scores, kind="stable")}
+
+
 def search(
     index: CouncilIndex, embedder: Embedder, question: str, *, role: str | None = None, k: int = 5,
-    settings: RetrievalSettings | None = None,
+    settings: RetrievalSettings | None = None, reranker: Reranker | None = None,
 ) -> Retrieval:
+    """``reranker``: reads the question with each of the first ``rerank_candidates`` clauses (none: fused order
+    and the cosine-based confidence)."""
     cfg = settings or retrieval_settings()
     n = len(index.clauses)
     slips = corrections(question, lexicon(index))
@@ -160,14 +205,23 @@ def search(
     lexical_norm = lexical / top_lexical if top_lexical > 0 else lexical
 
     fused = cfg.dense_weight * dense + cfg.lexical_weight * lexical_norm
-    order = np.argsort(-fused, kind="stable")[:k]
+    order = np.argsort(-fused, kind="stable")[:max(k, cfg.rerank_candidates)]
+    reranked: dict[int, float] = {}
+    if reranker is not None and cfg.rerank_candidates > 0 and n:
+        order, reranked = _rerank(index, reranker, query_text(question, role, expand=False), order, fused, cfg)
+    order = order[:k]
     segment_scores = _segment_scores(index, chunk_scores, chunk_ids, order)
+    if reranked and cfg.rerank_lead and len(order):
+        top = int(order[0])
+        segment_scores[top] = _sentence_scores(index.clauses[top], reranker, query_text(question, role, expand=False)
+                                               ) or segment_scores.get(top, {})
     hits = [Hit(index.clauses[i], float(fused[i]), float(dense[i]), float(lexical_norm[i]),
-                next(iter(segment_scores.get(int(i), {})), None), tuple(segment_scores.get(int(i), {}).items()))
+                next(iter(segment_scores.get(int(i), {})), None), tuple(segment_scores.get(int(i), {}).items()),
+                reranked.get(int(i)))
             for i in order]
 
     mended_question = mend(question, slips)  # a slip is neither an unknown word nor a subject unseen
     features = ConfidenceFeatures.of(index, mended_question, tokens(unframed(mended_question)),
-                                     float(dense.max()) if n else 0.0)
+                                     float(dense.max()) if n else 0.0, max(reranked.values(), default=None))
     confidence = features.confidence(cfg)
-    return Retrieval(hits=hits, confidence=confidence, abstain=confidence < cfg.abstain_below, features=features)
+    return Retrieval(hits=hits, confidence=confidence, abstain=features.abstains(cfg), features=features)

@@ -83,3 +83,35 @@ def test_a_tiny_training_run_lowers_the_loss_and_writes_loadable_weights(tmp_pat
     with safe_open(str(tmp_path / "model.safetensors"), framework="numpy") as weights:
         word = weights.get_tensor("embeddings.word_embeddings.weight")
     assert word.dtype == np.float16 and word.shape == (30522, 384)
+
+
+def test_reranker_groups_hold_the_answer_or_none_and_near_misses_from_the_same_protocol() -> None:
+    from knowledge.chunks import clause_passage
+    from training.rerank_groups import build as build_groups
+
+    honiton = [q for q in load("train") if q["council"] == "honiton"]
+    questions = [q for q in honiton if q["kind"] == "answerable"][:20] + [q for q in honiton
+                                                                          if q["kind"] != "answerable"][:10]
+    groups = build_groups(questions, HashEmbedder().embed)
+    passages = {clause_passage(c) for c in clauses_of("honiton")}
+    assert groups and any(g.answer is None for g in groups) and any(g.answer for g in groups)
+    for group in groups:
+        assert group.answer is None or group.answer in passages
+        assert group.near_misses and set(group.near_misses) <= passages and group.answer not in group.near_misses
+
+
+@pytest.mark.model
+def test_a_tiny_reranker_run_learns_and_writes_weights_the_graph_reads(tmp_path: Path) -> None:
+    from safetensors import safe_open
+
+    from training.reranker import train as train_reranker
+
+    honiton = [q for q in load("train") if q["council"] == "honiton"]
+    questions = [q for q in honiton if q["kind"] == "answerable"][:24] + [q for q in honiton
+                                                                          if q["kind"] != "answerable"][:8]
+    record = train_reranker(seed=3, epochs=4, batch_groups=8, lr=4e-5, head_lr=2e-3, max_seq=96, limit=None,
+                            out=tmp_path, questions=questions, monitor=questions[:16])
+    assert record["loss_last"] < record["loss_first"]
+    with safe_open(str(tmp_path / "model.safetensors"), framework="numpy") as weights:
+        assert weights.get_tensor("head.weight").shape == (1, 384)
+        assert weights.get_tensor("encoder.embeddings.word_embeddings.weight").dtype == np.float16

@@ -1,19 +1,24 @@
-"""``python -m training.reranker``: a cross-encoder reranker trained on the corpus, and what it would buy.
+"""``python -m training.reranker``: the cross-encoder that reads a question and a candidate clause together.
 
-MiniLM with a one-logit head reads the question and a candidate passage together (so it sees which words of the
-question the passage answers, which a bi-encoder cannot). Candidates are the top clauses the shipped retrieval
-finds for each training question; positives hold a label, negatives are the rest. Trained with binary
-cross-entropy, then measured on a split: hybrid retrieval's order against the reranked order of its top
-``--candidates`` (hit@1/3, MRR) and the lead sentence chosen by the cross-encoder over the top clause's sentences.
+Started from the tuned encoder's weights (it already knows the domain's words; session 5's cross-encoder started
+from the package's MiniLM with a fresh head and binary labels learnt only the base rate in 400 steps). A
+question and a clause are read as one BERT pair; the tokens are mean-pooled (as the encoder pools) and a linear
+head gives one score. Training is listwise: each group is a question and four candidates from its own protocol
+(``training.rerank_groups``), scored together with a fixed "none of these" score of 0, and the loss is the
+cross-entropy of the softmax over the five towards the answering clause, or towards "none" for a question the
+protocol does not cover. So a score above 0 means "this clause answers it", which is what abstention needs, and
+the order of the scores is the reranked order.
 
-This is an experiment the issue asked to be measured: the serving path does not use it (see bench/RESULTS.md for
-the latency that decided it).
+Everything random is seeded. The weights ship in ``knowledge/models/protocol-reranker/`` (fp16) beside
+``training.json`` (corpus digest, settings, losses, validation figures during training, time, weights digest).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import math
 import os
 import random
 import sys
@@ -23,155 +28,191 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.evaluation import normalise
-from knowledge.segments import split_segments
-from knowledge.st_embedder import base_model_path
-from training.corpus import load
+from knowledge.st_embedder import TUNED_DIR, base_model_path
+from training.corpus import digest, load
+from training.rerank_groups import build
 
-CANDIDATES = 8
-
-
-def passage(clause: Any) -> str:
-    from knowledge.chunks import context_of
-
-    context = context_of(clause)
-    return f"{context}: {clause.text}" if context else clause.text
+RERANKER_DIR = TUNED_DIR.parent / "protocol-reranker"
+WEIGHTS_FILE = "model.safetensors"
+RECORD_FILE = "training.json"
+GROUP_SIZE = 4
+MONITOR_QUESTIONS = 160
 
 
-def candidates(questions: list[dict[str, Any]], k: int) -> list[tuple[dict[str, Any], list[Any]]]:
-    """The shipped retrieval's top ``k`` clauses for each question (not-covered ones too: all negatives)."""
-    from adapters.cli.runtime import make_service
-    from knowledge.retrieval import search
-
-    service = make_service()
-    out = []
-    for q in questions:
-        index = service.library.council(q["council"])
-        hits = search(index, service.encoder, q["question"], role=q.get("role"), k=k).hits
-        out.append((q, [h.clause for h in hits]))
-    return out
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def relevant(q: dict[str, Any], text: str) -> bool:
-    """A not-covered or off-topic question has no relevant passage: every candidate is a negative for it."""
-    body = normalise(text)
-    return any(normalise(p) in body for p in q.get("expect", []))
-
-
-def train(args: argparse.Namespace) -> None:
+def make_model(encoder_weights: Path) -> Any:
+    """MiniLM with the tuned encoder's weights and a one-score head over the mean-pooled tokens."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+    from safetensors.torch import load_file
+    from transformers import AutoModel
 
-    random.seed(args.seed)
-    torch.manual_seed(args.seed)
+    class CrossEncoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(base_model_path(), add_pooling_layer=False)
+            state = {k: v.float() for k, v in load_file(str(encoder_weights)).items() if not k.startswith("pooler.")}
+            self.encoder.load_state_dict(state, strict=False)
+            self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
+            torch.nn.init.zeros_(self.head.weight)
+            torch.nn.init.zeros_(self.head.bias)
+
+        def forward(self, features: dict[str, Any]) -> Any:
+            tokens = self.encoder(**features).last_hidden_state
+            mask = features["attention_mask"].unsqueeze(-1).float()
+            pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return self.head(pooled).squeeze(-1)
+
+    return CrossEncoder()
+
+
+def encoder_for_mining() -> Any:
+    from knowledge.st_embedder import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder()
+    return embedder.embed
+
+
+def train(*, seed: int, epochs: float, batch_groups: int, lr: float, head_lr: float, max_seq: int,
+          limit: int | None, out: Path, questions: list[dict[str, Any]] | None = None,
+          monitor: list[dict[str, Any]] | None = None, encoder_weights: Path | None = None) -> dict[str, Any]:
+    """``questions``: the training split unless given; ``monitor``: questions scored during training (validation)."""
+    import torch
+    from safetensors.torch import save_file
+    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(os.cpu_count() or 1)
     started = time.perf_counter()
-    pairs: list[tuple[str, str, float]] = []
-    for q, clauses in candidates(load("train"), args.candidates):
-        for clause in clauses:
-            pairs.append((q["question"], passage(clause), float(relevant(q, clause.text))))
-            for segment in split_segments(clause.text) if relevant(q, clause.text) else []:
-                if relevant(q, segment.text):  # the answering sentence alone, for choosing the lead
-                    pairs.append((q["question"], segment.text, 1.0))
-    random.shuffle(pairs)
+    encode = encoder_for_mining()
+    groups = build(questions if questions is not None else load("train"), encode)
+    if limit:
+        groups = groups[:limit]
+    watched = build(monitor if monitor is not None else load("validation")[:MONITOR_QUESTIONS], encode)
+    print(f"{len(groups)} groups, {len(watched)} watched ({time.perf_counter() - started:.0f} s)",
+          file=sys.stderr, flush=True)
     tokenizer = AutoTokenizer.from_pretrained(base_model_path())
-    model = AutoModelForSequenceClassification.from_pretrained(base_model_path(), num_labels=1)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    steps = (len(pairs) + args.batch_size - 1) // args.batch_size
-    if args.max_steps:
-        steps = min(steps, args.max_steps)
-    schedule = get_linear_schedule_with_warmup(optimizer, steps // 10, steps)  # type: ignore[no-untyped-call]
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    model.train()
-    for step in range(steps):
-        batch = pairs[step * args.batch_size:(step + 1) * args.batch_size]
-        features = tokenizer([b[0] for b in batch], [b[1] for b in batch], padding=True, truncation="only_second",
-                             max_length=args.max_seq, return_tensors="pt")
-        logits = model(**features).logits.squeeze(-1)
-        loss = loss_fn(logits, torch.tensor([b[2] for b in batch]))
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad()
-        if step % 50 == 0:
-            print(f"step {step}/{steps} loss {float(loss):.4f} ({time.perf_counter() - started:.0f} s)",
-                  file=sys.stderr, flush=True)
-    args.out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(args.out)
-    tokenizer.save_pretrained(args.out)
-    (args.out / "training.json").write_text(json.dumps(
-        {"pairs": len(pairs), "steps": steps, "seconds": round(time.perf_counter() - started, 1),
-         "seed": args.seed, "lr": args.lr, "batch_size": args.batch_size, "max_seq": args.max_seq}, indent=2))
+    model = make_model(encoder_weights or TUNED_DIR / WEIGHTS_FILE)
 
+    def scores(question_list: list[str], passages: list[str]) -> Any:
+        features = tokenizer(question_list, passages, padding=True, truncation="only_second", max_length=max_seq,
+                             return_tensors="pt")
+        return model(dict(features))
 
-def measure(args: argparse.Namespace) -> dict[str, Any]:
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(args.out)
-    model = AutoModelForSequenceClassification.from_pretrained(args.out).eval()
-
-    def score(question: str, texts: list[str]) -> np.ndarray:
+    def watch() -> dict[str, float]:
+        """Hit@1 among a fixed draw of candidates, and abstention at the score threshold 0, on ``watched``."""
+        model.eval()
+        rng = random.Random(seed)
+        found = abstained = answerable = negatives = wrongly_abstained = 0
         with torch.no_grad():
-            features = tokenizer([question] * len(texts), texts, padding=True, truncation="only_second",
-                                 max_length=args.max_seq, return_tensors="pt")
-            return np.asarray(model(**features).logits.squeeze(-1).numpy())
+            for group in watched:
+                passages, target = group.candidates(GROUP_SIZE, rng)
+                values = scores([group.question] * len(passages), passages).numpy()
+                best = int(np.argmax(values))
+                if target:
+                    answerable += 1
+                    found += best + 1 == target
+                    wrongly_abstained += values[best] < 0
+                else:
+                    negatives += 1
+                    abstained += values[best] < 0
+        model.train()
+        return {"hit@1": round(found / max(answerable, 1), 4), "abstention": round(abstained / max(negatives, 1), 4),
+                "false_abstention": round(float(wrongly_abstained) / max(answerable, 1), 4)}
 
-    report: dict[str, Any] = {}
-    threshold: float | None = None
-    for split in args.measure.split(","):
-        everything = candidates(load(split), args.candidates)
-        top_scores = {id(q): float(score(q["question"], [passage(c) for c in clauses]).max())
-                      for q, clauses in everything}
-        positives = sorted(top_scores[id(q)] for q, _ in everything if q["kind"] == "answerable")
-        negatives = [top_scores[id(q)] for q, _ in everything if q["kind"] != "answerable"]
-        if threshold is None:  # the first split measured (validation) sets it: 2 % false abstention
-            threshold = positives[int(0.02 * len(positives))] - 1e-4
-        found = [(q, c) for q, c in everything if q["kind"] == "answerable"]
-        before = {"hit@1": 0.0, "hit@3": 0.0, "mrr": 0.0}
-        after = dict(before)
-        lead = 0.0
-        for q, clauses in found:
-            order = list(range(len(clauses)))
-            reranked = list(np.argsort(-score(q["question"], [passage(c) for c in clauses]), kind="stable"))
-            for ranks, tally in ((order, before), (reranked, after)):
-                first = next((r for r, i in enumerate(ranks, 1) if relevant(q, clauses[i].text)), None)
-                if first:
-                    tally["hit@1"] += first <= 1
-                    tally["hit@3"] += first <= 3
-                    tally["mrr"] += 1 / first
-            top = clauses[reranked[0]]
-            segments = split_segments(top.text)
-            if segments:
-                best = segments[int(np.argmax(score(q["question"], [s.text for s in segments])))]
-                lead += relevant(q, best.text)
-        n = max(len(found), 1)
-        report[split] = {"retrieval": {k: round(v / n, 4) for k, v in before.items()},
-                         "reranked": {k: round(v / n, 4) for k, v in after.items()},
-                         "lead_reranked": round(lead / n, 4), "answerable": len(found),
-                         "abstention": round(float(np.mean([x < threshold for x in negatives])), 4),
-                         "false_abstention": round(float(np.mean([x < threshold for x in positives])), 4),
-                         "threshold": round(threshold, 4)}
-    return report
+    rng = random.Random(seed)
+    steps_per_epoch = math.ceil(len(groups) / batch_groups)
+    total = max(1, round(steps_per_epoch * epochs))
+    optimizer = torch.optim.AdamW([
+        {"params": model.encoder.parameters(), "lr": lr},
+        {"params": model.head.parameters(), "lr": head_lr},
+    ], weight_decay=0.01)
+    schedule = get_linear_schedule_with_warmup(optimizer, max(1, total // 10), total)  # type: ignore[no-untyped-call]
+    before = watch()
+    print(f"before: {before}", file=sys.stderr, flush=True)
+    watched_figures: list[dict[str, Any]] = [{"step": 0, **before}]
+    losses: list[float] = []
+    model.train()
+    step = 0
+    while step < total:
+        order = groups[:]
+        rng.shuffle(order)
+        for first in range(0, len(order), batch_groups):
+            batch = order[first:first + batch_groups]
+            questions_in: list[str] = []
+            passages_in: list[str] = []
+            targets: list[int] = []
+            for group in batch:
+                passages, target = group.candidates(GROUP_SIZE, rng)
+                passages += [""] * (GROUP_SIZE - len(passages))  # a protocol with very few clauses
+                questions_in += [group.question] * GROUP_SIZE
+                passages_in += passages
+                targets.append(target)
+            values = scores(questions_in, passages_in).view(len(batch), GROUP_SIZE)
+            blank = torch.tensor([[p == "" for p in passages_in[i:i + GROUP_SIZE]]
+                                  for i in range(0, len(passages_in), GROUP_SIZE)])
+            values = values.masked_fill(blank, -1e4)
+            logits = torch.cat([torch.zeros(len(batch), 1), values], dim=1)
+            loss = torch.nn.functional.cross_entropy(logits, torch.tensor(targets))
+            loss.backward()  # type: ignore[no-untyped-call]
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            losses.append(float(loss.detach()))
+            step += 1
+            if step % 20 == 0 or step == total:
+                print(f"step {step}/{total} loss {np.mean(losses[-20:]):.4f} "
+                      f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+            if step % max(1, steps_per_epoch // 2) == 0 or step == total:
+                figures = watch()
+                watched_figures.append({"step": step, **figures})
+                print(f"watch at {step}: {figures}", file=sys.stderr, flush=True)
+            if step >= total:
+                break
+    out.mkdir(parents=True, exist_ok=True)
+    state = {f"encoder.{k}": v for k, v in model.encoder.state_dict().items()}
+    state.update({f"head.{k}": v for k, v in model.head.state_dict().items()})
+    save_file({k: v.detach().to(torch.float16).contiguous() for k, v in state.items()}, str(out / WEIGHTS_FILE),
+              metadata={"format": "pt"})
+    window = max(1, min(20, len(losses) // 4))
+    record = {
+        "base": "the tuned encoder (knowledge/models/protocol-minilm) with a one-score head",
+        "encoder_weights_sha256": sha256(encoder_weights or TUNED_DIR / WEIGHTS_FILE),
+        "corpus_sha256": digest(),
+        "seed": seed, "epochs": epochs, "batch_groups": batch_groups, "group_size": GROUP_SIZE,
+        "learning_rate": lr, "head_learning_rate": head_lr, "max_seq_length": max_seq,
+        "groups": len(groups), "steps": step,
+        "loss_first": round(float(np.mean(losses[:window])), 4),
+        "loss_last": round(float(np.mean(losses[-window:])), 4),
+        "watched": watched_figures,
+        "seconds": round(time.perf_counter() - started, 1), "threads": torch.get_num_threads(),
+        "weights_sha256": sha256(out / WEIGHTS_FILE),
+    }
+    (out / RECORD_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return record
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.reranker", description=__doc__)
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--lr", type=float, default=3e-5)
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--batch-groups", type=int, default=8, help="questions per step (each with 4 candidates)")
+    parser.add_argument("--lr", type=float, default=4e-5)
+    parser.add_argument("--head-lr", type=float, default=2e-3)
     parser.add_argument("--max-seq", type=int, default=128)
-    parser.add_argument("--candidates", type=int, default=CANDIDATES)
-    parser.add_argument("--max-steps", type=int, default=None, help="stop after this many batches (time budget)")
-    parser.add_argument("--out", type=Path, default=Path("/tmp/protocol-bot-reranker"))
-    parser.add_argument("--measure", default="", help="splits to measure on (comma-separated); skips training")
+    parser.add_argument("--limit", type=int, default=None, help="train on the first N groups only (smoke runs)")
+    parser.add_argument("--out", type=Path, default=RERANKER_DIR)
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    if args.measure:
-        print(json.dumps(measure(args), indent=1))
-    else:
-        train(args)
+    record = train(seed=args.seed, epochs=args.epochs, batch_groups=args.batch_groups, lr=args.lr,
+                   head_lr=args.head_lr, max_seq=args.max_seq, limit=args.limit, out=args.out)
+    print(json.dumps(record))
     return 0
 
 
