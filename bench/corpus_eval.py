@@ -60,6 +60,7 @@ def run(splits: list[str], stages: list[str], overrides: dict[str, Any] | None =
     configured = dataclasses.replace(retrieval_settings(), **(overrides or {}))
     settings = {"dense": dataclasses.replace(configured, dense_weight=1.0, lexical_weight=0.0),
                 "hybrid": configured, "rerank": configured}
+    service.library.council("wendlebury")  # loading a council exports the models if they are stale
     reranker = service.library.reranker()
     report: dict[str, Any] = {"encoder": service.library.embedder.name}
     for split in splits:

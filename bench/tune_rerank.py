@@ -34,6 +34,7 @@ WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
 
 def rows_for(questions: list[dict[str, Any]], most: int) -> list[dict[str, Any]]:
     service = make_service()
+    service.library.council(questions[0]["council"])  # loading a council exports the models if they are stale
     reranker = service.library.reranker()
     if reranker is None:
         raise SystemExit("no reranker in this home's export (PROTOCOL_BOT_ENCODER=base, or not exported yet)")
