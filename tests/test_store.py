@@ -161,6 +161,14 @@ def test_unsupported_database_url_is_refused_without_echoing_a_password(url: str
     assert "s3cret" not in str(caught.value)
 
 
+def test_a_postgresql_url_without_a_database_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bare ``postgresql://`` would put the bot's tables in the server's default database without a word."""
+    monkeypatch.setenv("PROTOCOL_BOT_DATABASE_URL", "postgresql://bot:s3cret@127.0.0.1:5432")
+    with pytest.raises(StoreUnavailable, match="names no database") as caught:
+        asyncio.run(Store.open())
+    assert "s3cret" not in str(caught.value)
+
+
 async def test_a_removed_member_s_id_is_never_given_to_someone_new(store: Store) -> None:
     """Cases name their recipients and subjects by member id (issue 14, finding 1): an id must stay retired."""
     await store.members.sync_roster("wendlebury", ROSTER)

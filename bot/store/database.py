@@ -35,6 +35,9 @@ def database_url(data_dir: Path | None = None) -> URL:
         raise StoreUnavailable(f"{DATABASE_ENV} is not a database URL (postgresql://... or sqlite:///...)") from exc
     if url.drivername in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
         url = url.set(drivername="postgresql+asyncpg")
+    if url.drivername == "postgresql+asyncpg" and not url.database:
+        # without a name the server's default database would silently get the bot's tables
+        raise StoreUnavailable(f"{DATABASE_ENV} names no database: add one, e.g. postgresql://host:5432/protocolbot")
     elif url.drivername in ("sqlite", "sqlite+pysqlite"):
         url = url.set(drivername="sqlite+aiosqlite")
     return url
