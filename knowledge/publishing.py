@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, replace
 
 from knowledge.clauses import ParsedDocument
@@ -51,12 +52,26 @@ class Draft:
         return self.live.version
 
 
-def decode(raw: bytes) -> str:
-    """Bytes as a person's editor saved them: UTF-8 (with or without BOM), else Windows-1252."""
+def unicode_text(raw: bytes) -> str | None:
+    """UTF-8 (with or without its byte-order mark) or UTF-16 with its mark (what Windows Notepad saves as
+    "Unicode"); ``None`` for anything else. UTF-16 is full of NUL bytes, so it must be recognised before a NUL is
+    taken as the sign of a binary file."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+        return None
+
+
+def decode(raw: bytes) -> str:
+    """Bytes as a person's editor saved them: UTF-8 (with or without BOM) or UTF-16 with its BOM, else
+    Windows-1252."""
+    text = unicode_text(raw)
+    return text if text is not None else raw.decode("cp1252", errors="replace")
 
 
 def prepare(library: Library, slug: str, text: str, *, version: str | None = None,

@@ -140,3 +140,14 @@ def test_unknown_version_names_the_known_ones(home: Path) -> None:
     with pytest.raises(VersionError, match=r"versions: 1, 2"):
         source_of(home, "ledbury", "7")
     assert isinstance(ProtocolFileError("x", "y"), KnowledgeError)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig"])
+def test_a_protocol_saved_as_unicode_by_windows_notepad_is_read_not_called_binary(encoding: str) -> None:
+    from adapters.slack.files import _text
+    from adapters.telegram.documents import decode as telegram_decode
+    from knowledge.publishing import decode
+
+    text = "1. Conduct\n\n1.1 Councillors will treat officers with courtesy – always.\n"
+    raw = (b"\xfe\xff" + text.encode("utf-16-be")) if encoding == "utf-16-be" else text.encode(encoding)
+    assert decode(raw) == _text(raw, "protocol.txt") == telegram_decode(raw) == text

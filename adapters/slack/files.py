@@ -29,6 +29,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.messages import Attachment
+from knowledge.publishing import unicode_text
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 1_000_000
@@ -130,12 +131,12 @@ async def _download(url: str, token: str, name: str, session: aiohttp.ClientSess
 
 
 def _text(raw: bytes, name: str) -> str:
-    if b"\x00" in raw:
+    decoded = unicode_text(raw)
+    if decoded is None and b"\x00" not in raw:
+        raise FileRefused(f"{name} is not UTF-8 text. {SAVE_AS_TEXT}", "not_utf8")
+    if decoded is None or "\x00" in decoded:
         raise FileRefused(f"{name} is not a text file. {SAVE_AS_TEXT}", "not_text")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise FileRefused(f"{name} is not UTF-8 text. {SAVE_AS_TEXT}", "not_utf8") from None
+    text = decoded
     if not text.strip():
         raise FileRefused(f"{name} is empty. {SAVE_AS_TEXT}", "empty")
     return text

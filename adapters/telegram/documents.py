@@ -15,6 +15,7 @@ from telegram.error import BadRequest
 
 from adapters.telegram.retry import with_retries
 from bot.messages import Attachment
+from knowledge.publishing import unicode_text
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,7 @@ async def fetch(bot: Bot, document: Document, *, limit: int = MAX_BYTES) -> Atta
 def decode(raw: bytes) -> str:
     """UTF-8 text (a byte-order mark is dropped), or ``Refused``: a binary file (a PDF, a Word document) is not
     guessed at."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Refused(NOT_TEXT) from None
-    if "\x00" in text or not text.strip():
+    text = unicode_text(raw)  # UTF-16 with its mark too (Notepad's "Unicode")
+    if text is None or "\x00" in text or not text.strip():
         raise Refused(NOT_TEXT)
     return text
