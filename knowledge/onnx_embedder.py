@@ -191,8 +191,13 @@ def quantize(source: Path, target: Path) -> None:
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    logging.getLogger().setLevel(logging.ERROR)  # its advice to pre-process first is for convolutional models
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # it logs advice to pre-process first (for convolutional models) at the root
+    try:
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    finally:
+        root.setLevel(level)  # in a test process (and anywhere else) everything else logs as before
 
 
 class OnnxQueryEmbedder:

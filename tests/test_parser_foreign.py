@@ -537,7 +537,8 @@ def answers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict
             assert code == 0, case.file
         rows = [{"id": str(n), "council": _slug(next(c for c in CASES if c.file == file)), "question": question}
                 for n, (file, question, _) in enumerate(QUESTIONS)]
-        patch.setattr(sys, "stdin", io.StringIO("\n".join(json.dumps(r) for r in rows)))
+        lines = "\n".join(json.dumps(r) for r in rows).encode("utf-8")
+        patch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(lines), encoding="utf-8"))
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             assert main(["ask", "--json", "-"]) == 0

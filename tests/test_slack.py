@@ -345,7 +345,7 @@ async def test_app_home_shows_what_the_bot_does_and_who_you_are(http: TestClient
     view = publish.args["view"]
     text = json.dumps(view)
     assert publish.args["user_id"] == OKAFOR and view["type"] == "home"
-    assert "Council: Wendlebury Parish Council" in text and "Cllr Ruth Okafor (councillor) of wendlebury" in text
+    assert "Council: wendlebury" in text and "Cllr Ruth Okafor (councillor) of wendlebury" in text
     assert "/protocol report" in text
 
 
