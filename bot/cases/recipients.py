@@ -16,7 +16,7 @@ from bot.cases.desk import CaseDesk
 from bot.cases.reporter import PRIVATE_ONLY
 from bot.context import Turn
 from bot.flows.definition import FlowDefinition
-from bot.flows.engine import answer_blocks
+from bot.flows.prompts import answer_blocks
 from bot.messages import Block, Reply, Text, Typed, Visibility, say
 from bot.people import Member
 from bot.store.cases import StoredCase

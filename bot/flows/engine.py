@@ -1,34 +1,24 @@
 """Runs a ``FlowDefinition`` one message at a time, keeping its place in the conversation state.
 
-The conversation row holds ``{"step", "history", "updated", "council", "draft"}``: every answer, the choices
-(``about: clerk``, ``concern: bullying``) as much as the free text, is sealed with the case key into ``draft``
-before it is written, so an unfinished report is as unreadable in the database as a submitted one, and nothing
-in the row says who the report is about or what it concerns. While a message is handled the answers are open
-in memory (``answers`` in the state dict), never written back so. Unfinished drafts are deleted after the flow's
-timeout whether or not the person writes again (``Dialogue.sweep``). Typed replies ("back", "cancel",
-"start over", a choice's number or words) work as well as buttons, so the terminal and platforms without
-buttons need nothing special.
+The conversation row holds ``{"step", "history", "updated", "council", "draft"}``, the answers sealed into
+``draft`` (``bot/flows/drafts.py``); steps are put to the person by ``bot/flows/prompts.py``. Unfinished drafts
+are deleted after the flow's timeout whether or not the person writes again (``Dialogue.sweep``). Typed replies
+("back", "cancel", "start over") work as well as buttons.
 """
 
 from __future__ import annotations
 
-import base64
-import json
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.cases.keys import CaseKeyError, MasterKey
-from bot.cases.sealing import Sealed, SealError, seal, unseal
 from bot.context import Turn
+from bot.flows import drafts, prompts
 from bot.flows.definition import END, Choice, FlowDefinition, Step
-from bot.messages import Action, Button, Reply, Text, Typed, Visibility, say
+from bot.messages import Action, Button, Reply, Visibility, say
 
-ANSWER = "flow.answer"
-"""Button action: ``<flow>:<step>:<value>`` (short enough for Telegram's 64-byte callback data)."""
-NAVIGATE = "flow.nav"
 BEGIN = "flow.begin"
 BACK_WORDS = frozenset({"back", "go back", "previous"})
 CANCEL_WORDS = frozenset({"cancel", "stop", "quit", "exit"})
@@ -64,35 +54,6 @@ FlowAction = Callable[[FlowRun], Awaitable[ActionResult]]
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _encode(sealed: Sealed) -> dict[str, str]:
-    return {"key_id": sealed.key_id, "wrapped": base64.b64encode(sealed.wrapped_key).decode(),
-            "ciphertext": base64.b64encode(sealed.ciphertext).decode()}
-
-
-def _decode(data: dict[str, str]) -> Sealed:
-    return Sealed(data["key_id"], base64.b64decode(data["wrapped"]), base64.b64decode(data["ciphertext"]))
-
-
-def _words(text: str) -> str:
-    return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).strip()
-
-
-def answer_blocks(rows: list[tuple[str, str, bool]]) -> list[Text | Typed]:
-    """``FlowDefinition.shown`` rows as blocks: "- label: value" lines, and what the person typed as a quotation
-    under its label (``Typed``), so none of their lines can pass for one of ours."""
-    blocks: list[Text | Typed] = []
-    lines: list[str] = []
-    for label, value, typed in rows:
-        if typed:
-            blocks += [Text("\n".join([*lines, f"- {label}:"])), Typed(value)]
-            lines = []
-        else:
-            lines.append(f"- {label}: {value or '(none)'}")
-    if lines:
-        blocks.append(Text("\n".join(lines)))
-    return blocks
 
 
 class YamlFlow:
@@ -132,7 +93,7 @@ class YamlFlow:
         if state is None:
             return await self._expire(turn)
         text = turn.incoming.text.strip()
-        words = _words(text)
+        words = prompts.words(text)
         if words in CANCEL_WORDS:
             return await self.cancel(turn)
         if words in BACK_WORDS:
@@ -237,38 +198,10 @@ class YamlFlow:
         return timedelta(hours=self.definition.timeout_hours)
 
     def _load(self, turn: Turn) -> dict[str, Any] | None:
-        """The state with its answers open (in memory only); ``None`` when the draft is too old, or sealed under a
-        master key that has since been rotated away (or one that is missing now)."""
-        stored = dict(turn.conversation.state)
-        if "step" not in stored:
-            return None
-        updated = stored.get("updated")
-        if updated and _now() - datetime.fromisoformat(str(updated)) > self.timeout:
-            return None
-        answers: dict[str, str] = dict(stored.pop("answers", {}) or {})  # a draft written before drafts were sealed
-        sealed = {"": stored.pop("draft")} if "draft" in stored else {}
-        sealed.update(stored.pop("sealed", {}) or {})
-        try:
-            for name, data in sealed.items():
-                opened = unseal(self._master_key(), self._reference(turn, name), _decode(data))
-                answers.update(json.loads(opened)["answers"] if not name else {name: opened})
-        except (CaseKeyError, SealError, KeyError, ValueError):
-            return None
-        return {**stored, "answers": answers}
+        return drafts.open_draft(turn, self._master_key, self.timeout)
 
     def _sealed(self, turn: Turn, state: dict[str, Any]) -> dict[str, Any]:
-        """What the conversation row keeps: the answers sealed into ``draft`` (``CaseKeyError`` without a key)."""
-        stored = {k: v for k, v in state.items() if k not in ("answers", "sealed")}
-        answers = state.get("answers") or {}
-        if answers:
-            draft = seal(self._master_key(), self._reference(turn, ""), json.dumps({"answers": answers}))
-            stored["draft"] = _encode(draft)
-        return stored
-
-    @staticmethod
-    def _reference(turn: Turn, name: str) -> str:
-        """Associated data binding a sealed draft to its conversation (``name``: one answer, the old format)."""
-        return f"draft:{turn.conversation.id}:{name}" if name else f"draft:{turn.conversation.id}"
+        return drafts.sealed_state(turn, self._master_key, state)
 
     async def _expire(self, turn: Turn) -> list[Reply]:
         await turn.save(flow=None, state={})
@@ -301,7 +234,7 @@ class YamlFlow:
         if len(text) > step.max_chars:
             return [say(f"That is {len(text):,} characters; please keep it under {step.max_chars:,} (you can send "
                         "more detail later with your receipt code).", kind="flow_too_long")]
-        skipped = _words(text) in SKIP_WORDS
+        skipped = prompts.words(text) in SKIP_WORDS
         if skipped and not step.optional:
             return [say("I need an answer to this one (or type cancel to stop).", kind="flow_required")]
         answers = {**state.get("answers", {}), step.field: "" if skipped else text}
@@ -358,71 +291,25 @@ class YamlFlow:
         await turn.save(flow=self.name, state=stored)
         return self._ask(turn, step, state)
 
-    # -- presenting a step --------------------------------------------------------------------------
+    # -- presenting a step (bot/flows/prompts.py) --------------------------------------------------
     def _ask(self, turn: Turn, step: Step, state: dict[str, Any]) -> list[Reply]:
-        nav: tuple[Button, ...] = (Button("Back", Action(NAVIGATE, f"{self.name}:back")),
-                                   Button("Cancel", Action(NAVIGATE, f"{self.name}:cancel")))
-        if not state.get("history"):
-            nav = nav[1:]
-        if step.kind == "choice":
-            choices = self._choices(turn, step, state)
-            prompt = step.prompt
-            current = state.get("answers", {}).get(step.field or "")
-            if current and step.prefill:
-                label = next((c.label for c in choices if c.value == current), current)
-                prompt = f"{prompt} (From the roster: {label}. Choose again if that's not right.)"
-            lines = [prompt] + [f"{i}. {c.label}" for i, c in enumerate(choices, 1)]
-            buttons = tuple(Button(c.label, Action(ANSWER, f"{self.name}:{step.id}:{c.value}")) for c in choices)
-            return [turn.privately("\n".join(lines), buttons=buttons + nav, kind="flow_step")]
-        if step.kind == "text":
-            skip = (Button("Skip", Action(ANSWER, f"{self.name}:{step.id}:skip")),) if step.optional else ()
-            return [turn.privately(step.prompt, buttons=skip + nav, kind="flow_step")]
-        send = Button("Send", Action(ANSWER, f"{self.name}:{step.id}:send"))
-        blocks = (Text(step.prompt), *self._summary(turn, state), Text("Type send, back or cancel."))
-        return [turn.privately_blocks(blocks, buttons=(send, *nav), kind="flow_confirm")]
-
-    def _summary(self, turn: Turn, state: dict[str, Any]) -> list[Text | Typed]:
-        """The answers before sending: choices by their labels, what the person typed quoted (as the recipient will
-        see it)."""
-        return answer_blocks(self.definition.shown(state.get("answers", {})))
+        return prompts.ask(turn, self.definition, step, state)
 
     def _sensitive(self) -> list[str]:
         return [s.field for s in self.definition.steps if s.sensitive and s.field]
 
     def _choices(self, turn: Turn, step: Step, state: dict[str, Any]) -> list[Choice]:
-        """The choices open to this person now: earlier answers match, and roster-only ones for people on it."""
-        return [c for c in step.choices if (not c.when or self._applies(c.when, state))
-                and (not c.roster_only or turn.member is not None)]
-
-    def _only_choice(self, turn: Turn, step: Step, state: dict[str, Any]) -> Choice | None:
-        """The one choice a step leaves this person, when the step says to take it without asking."""
-        if step.kind != "choice" or not step.only_choice:
-            return None
-        choices = self._choices(turn, step, state)
-        return choices[0] if len(choices) == 1 else None
-
-    def _match(self, turn: Turn, step: Step, state: dict[str, Any], text: str) -> Choice | None:
-        choices = self._choices(turn, step, state)
-        words = _words(text)
-        if words.isdigit() and 1 <= int(words) <= len(choices):
-            return choices[int(words) - 1]
-        for choice in choices:
-            if words in (_words(choice.label), _words(choice.value).replace("_", " ")):
-                return choice
-        return None
+        return prompts.choices(turn, step, state)
 
     @staticmethod
     def _applies(when: dict[str, list[str]], state: dict[str, Any]) -> bool:
-        answers = state.get("answers", {})
-        return all(answers.get(name) in allowed for name, allowed in when.items())
+        return prompts.applies(when, state)
+
+    def _only_choice(self, turn: Turn, step: Step, state: dict[str, Any]) -> Choice | None:
+        return prompts.only_choice(turn, step, state)
+
+    def _match(self, turn: Turn, step: Step, state: dict[str, Any], text: str) -> Choice | None:
+        return prompts.match(turn, step, state, text)
 
     def _prefill(self, turn: Turn, step: Step) -> str | None:
-        if turn.member is None:
-            return None
-        values = {c.value for c in step.choices}
-        for role in turn.member.roles:
-            mapped = {"deputy clerk": "officer", "rfo": "officer", "chair": "councillor", "vice-chair": "councillor",
-                      "committee chair": "councillor"}.get(role, role)
-            if mapped in values:
-                return mapped
-        return None
+        return prompts.prefill(turn, step)

@@ -19,7 +19,8 @@ from bot.context import Services, Turn
 from bot.flowhooks import FlowRegistry
 from bot.flows.actions import book_for, default_actions
 from bot.flows.definition import load_flows
-from bot.flows.engine import ANSWER, BEGIN, NAVIGATE, YamlFlow
+from bot.flows.engine import BEGIN, YamlFlow
+from bot.flows.prompts import ANSWER, NAVIGATE
 from bot.flows.submit import submit_action
 from bot.messages import Reply, say
 
