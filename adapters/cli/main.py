@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from adapters.cli import batch, cases, councils, publish, route, serve
+from adapters.cli import batch, cases, councils, doctor, publish, route, serve
 from adapters.cli.runtime import make_service
 from bot.qa import EmptyQuestionError, QaService
 from bot.store import Store, StoreError
@@ -193,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_parser(sub)
     cases.add_parser(sub)
     serve.add_parser(sub)
+    doctor.add_parser(sub)
     return parser
 
 
