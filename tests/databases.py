@@ -14,10 +14,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.store import Store
+from bot.store.database import Database
 
 BACKENDS = ["sqlite", "postgresql"]
 PG_URLS = ([os.environ["PROTOCOL_BOT_TEST_POSTGRES_URL"]] if os.environ.get("PROTOCOL_BOT_TEST_POSTGRES_URL") else
@@ -83,3 +84,37 @@ async def open_store(backend: str, tmp_path: Path) -> AsyncIterator[Store]:
             yield store
         finally:
             await store.close()
+
+
+@asynccontextmanager
+async def empty_database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database with no schema yet (a SQLite file, or a throwaway PostgreSQL schema), closed afterwards: for
+    tests that walk the migrations themselves."""
+    if backend == "sqlite":
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+        try:
+            yield database
+        finally:
+            await database.close()
+        return
+    async with pg_schema() as (url, schema):
+        database = Database(url, schema=schema)
+        try:
+            yield database
+        finally:
+            await database.close()
+
+
+async def migrate(database: Database, revision: str, *, down: bool = False) -> None:
+    """Move the schema up (or down) to ``revision`` with Alembic, as ``protocol-bot db upgrade`` moves it up."""
+    from alembic import command
+
+    from bot.store.migrate import alembic_config
+
+    def run(connection: Connection) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(cfg, revision)
+
+    async with database.engine.begin() as connection:
+        await connection.run_sync(run)

@@ -28,7 +28,7 @@ from bot.messages import Reply, Visibility
 from bot.qa import QaService
 from bot.store import Store
 from bot.store.models import CaseRow
-from tests.databases import BACKENDS, pg_schema
+from tests.databases import BACKENDS, empty_database, migrate
 from tests.test_flows import DETAILS, report_about_clerk, said, send_report
 
 pytestmark = pytest.mark.usefixtures("case_key")
@@ -342,26 +342,16 @@ async def test_help_lists_the_lifecycle_commands(terminal: MemoryAdapter) -> Non
 
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_migration_0008_adds_the_lifecycle_to_existing_cases_and_goes_back(backend: str, tmp_path: Path) -> None:
-    from alembic import command
-    from sqlalchemy import Connection
-
     from bot.store.database import Database
-    from bot.store.migrate import alembic_config, head
-
-    def to(revision: str, down: bool = False) -> Any:
-        def run(connection: Connection) -> None:
-            cfg = alembic_config()
-            cfg.attributes["connection"] = connection
-            (command.downgrade if down else command.upgrade)(cfg, revision)
-        return run
+    from bot.store.migrate import head
 
     async def columns(database: Database) -> dict[str, Any]:
         async with database.engine.connect() as connection:
             return dict((await connection.execute(text("SELECT * FROM cases"))).one()._mapping)
 
     async def check(database: Database) -> None:
+        await migrate(database, "0007")
         async with database.engine.begin() as connection:
-            await connection.run_sync(to("0007"))
             await connection.execute(text(
                 "INSERT INTO cases (reference, council, flow, status, about_role, recipient, receipt_hash, anonymous, "
                 "key_id, wrapped_key, ciphertext, created_at) VALUES ('WEN-2026-0001', 'wendlebury', 'concern', "
@@ -369,21 +359,9 @@ async def test_migration_0008_adds_the_lifecycle_to_existing_cases_and_goes_back
         assert await database.upgrade() == head()
         case = await columns(database)
         assert (case["acknowledged_at"], case["reminded_at"], case["revision"]) == (None, None, 0)
-        async with database.engine.begin() as connection:
-            await connection.run_sync(to("0007", down=True))
+        await migrate(database, "0007", down=True)
         assert "revision" not in await columns(database) and (await columns(database))["reference"] == "WEN-2026-0001"
 
-    if backend == "sqlite":
-        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
-        try:
-            await check(database)
-        finally:
-            await database.close()
-        return
-    async with pg_schema() as (url, schema):
-        database = Database(url, schema=schema)
-        try:
-            await check(database)
-        finally:
-            await database.close()
+    async with empty_database(backend, tmp_path) as database:
+        await check(database)
 

@@ -30,7 +30,7 @@ from bot.middleware import RateLimit
 from bot.qa import QaService
 from bot.store import Store
 from bot.store.cases import NewCase
-from tests.databases import BACKENDS, pg_schema
+from tests.databases import BACKENDS, empty_database, migrate
 from tests.test_flows import DETAILS, answer, report_about_clerk, said, send_report
 
 pytestmark = pytest.mark.usefixtures("case_key")
@@ -135,20 +135,12 @@ async def test_finding_4_anonymous_cases_filed_before_lose_the_name_from_their_s
 
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_finding_4_migration_0007_drops_reporter_ids_and_plaintext_drafts(backend: str, tmp_path: Path) -> None:
-    from alembic import command
-    from sqlalchemy import Connection
-
     from bot.store.database import Database
-    from bot.store.migrate import alembic_config, head
-
-    def to_0006(connection: Connection) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0006")
+    from bot.store.migrate import head
 
     async def run(database: Database) -> None:
+        await migrate(database, "0006")
         async with database.engine.begin() as connection:
-            await connection.run_sync(to_0006)
             for n, anonymous in ((1, True), (2, False)):
                 await connection.execute(text(
                     "INSERT INTO cases (reference, council, flow, status, about_role, recipient, receipt_hash, "
@@ -168,19 +160,8 @@ async def test_finding_4_migration_0007_drops_reporter_ids_and_plaintext_drafts(
         assert (json.loads(state) if isinstance(state, str) else state) == {"expired": "concern"}
         assert conversation["flow"] is None and conversation["version"] == 4
 
-    if backend == "sqlite":
-        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
-        try:
-            await run(database)
-        finally:
-            await database.close()
-        return
-    async with pg_schema() as (url, schema):
-        database = Database(url, schema=schema)
-        try:
-            await run(database)
-        finally:
-            await database.close()
+    async with empty_database(backend, tmp_path) as database:
+        await run(database)
 
 
 # -- finding 5: free text never leaks into feedback ---------------------------------------------------------

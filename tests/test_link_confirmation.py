@@ -28,7 +28,7 @@ from bot.qa import QaService
 from bot.store import Store
 from bot.store.models import utcnow
 from bot.store.role_changes import LAPSE_AFTER
-from tests.databases import BACKENDS, pg_schema
+from tests.databases import BACKENDS, empty_database, migrate
 from tests.test_flows import DETAILS, report_about_clerk, said, send_report
 from tests.test_roster_confirmation import custom, custom_qa, notified, own, to  # noqa: F401  (fixtures)
 
@@ -257,18 +257,10 @@ async def test_without_the_case_key_no_code_is_issued_or_taken(terminal: MemoryA
 
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_migration_0010_adds_the_issuer_drops_old_codes_and_goes_back(backend: str, tmp_path: Path) -> None:
-    from alembic import command
-    from sqlalchemy import Connection, inspect
+    from sqlalchemy import inspect
 
     from bot.store.database import Database
-    from bot.store.migrate import alembic_config, head
-
-    def to_revision(revision: str, down: bool = False) -> Any:
-        def run(connection: Connection) -> None:
-            cfg = alembic_config()
-            cfg.attributes["connection"] = connection
-            (command.downgrade if down else command.upgrade)(cfg, revision)
-        return run
+    from bot.store.migrate import head
 
     async def columns(database: Database) -> set[str]:
         async with database.engine.connect() as connection:
@@ -276,8 +268,8 @@ async def test_migration_0010_adds_the_issuer_drops_old_codes_and_goes_back(back
             return {column["name"] for column in found}
 
     async def check(database: Database) -> None:
+        await migrate(database, "0009")
         async with database.engine.begin() as connection:
-            await connection.run_sync(to_revision("0009"))
             await connection.execute(text(
                 "INSERT INTO members (council, name, roles, source) VALUES ('wendlebury', 'A', '[]', 'config')"))
             await connection.execute(text(
@@ -288,20 +280,8 @@ async def test_migration_0010_adds_the_issuer_drops_old_codes_and_goes_back(back
         assert "issued_by" in await columns(database)
         async with database.engine.connect() as connection:
             assert (await connection.execute(text("SELECT count(*) FROM link_codes"))).scalar() == 0
-        async with database.engine.begin() as connection:
-            await connection.run_sync(to_revision("0009", down=True))
+        await migrate(database, "0009", down=True)
         assert "issued_by" not in await columns(database)
 
-    if backend == "sqlite":
-        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
-        try:
-            await check(database)
-        finally:
-            await database.close()
-        return
-    async with pg_schema() as (url, schema):
-        database = Database(url, schema=schema)
-        try:
-            await check(database)
-        finally:
-            await database.close()
+    async with empty_database(backend, tmp_path) as database:
+        await check(database)

@@ -30,7 +30,7 @@ from config.routing import RoutingConfigError, load_routing
 from config.settings import CONFIG_DIR
 from knowledge.embedding import HashEmbedder
 from knowledge.library import Library
-from tests.databases import BACKENDS, pg_schema
+from tests.databases import BACKENDS, empty_database, migrate
 from tests.test_flows import DETAILS, report_about_clerk, said, send_report
 
 pytestmark = pytest.mark.usefixtures("case_key")
@@ -364,43 +364,22 @@ def test_the_confirmer_setting_is_checked_when_the_profile_is_read(tmp_path: Pat
 
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_migration_0009_adds_the_table_and_goes_back(backend: str, tmp_path: Path) -> None:
-    from alembic import command
-    from sqlalchemy import Connection, inspect
+    from sqlalchemy import inspect
 
     from bot.store.database import Database
-    from bot.store.migrate import alembic_config, head
-
-    def to_revision(revision: str, down: bool = False) -> Any:
-        def run(connection: Connection) -> None:
-            cfg = alembic_config()
-            cfg.attributes["connection"] = connection
-            (command.downgrade if down else command.upgrade)(cfg, revision)
-        return run
+    from bot.store.migrate import head
 
     async def tables(database: Database) -> set[str]:
         async with database.engine.connect() as connection:
             return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
 
     async def check(database: Database) -> None:
-        async with database.engine.begin() as connection:
-            await connection.run_sync(to_revision("0008"))
+        await migrate(database, "0008")
         assert "role_changes" not in await tables(database)
         assert await database.upgrade() == head()
         assert "role_changes" in await tables(database)
-        async with database.engine.begin() as connection:
-            await connection.run_sync(to_revision("0008", down=True))
+        await migrate(database, "0008", down=True)
         assert "role_changes" not in await tables(database) and "cases" in await tables(database)
 
-    if backend == "sqlite":
-        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
-        try:
-            await check(database)
-        finally:
-            await database.close()
-        return
-    async with pg_schema() as (url, schema):
-        database = Database(url, schema=schema)
-        try:
-            await check(database)
-        finally:
-            await database.close()
+    async with empty_database(backend, tmp_path) as database:
+        await check(database)

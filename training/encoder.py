@@ -15,7 +15,6 @@ import json
 import math
 import os
 import random
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 from knowledge.st_embedder import TUNED_DIR, base_model_path
 from training.corpus import digest, load
 from training.pairs import Example, build
+from training.steps import optimise, progress
 
 WEIGHTS_FILE = "model.safetensors"
 RECORD_FILE = "training.json"
@@ -107,16 +107,9 @@ def train(*, seed: int, epochs: float, batch_size: int, lr: float, max_seq: int,
     while step < total:
         for batch in batches(examples, batch_size, rng):
             loss = loss_fn(features(batch), torch.zeros(len(batch)))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            losses.append(float(loss.detach()))
+            losses.append(optimise(loss, model, optimizer, schedule))
             step += 1
-            if step % 20 == 0 or step == total:
-                print(f"step {step}/{total} loss {np.mean(losses[-20:]):.4f} "
-                      f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+            progress(step, total, losses, started)
             if step >= total:
                 break
     probe_after = probe_loss()

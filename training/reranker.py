@@ -31,6 +31,7 @@ import numpy as np
 from knowledge.st_embedder import TUNED_DIR, base_model_path
 from training.corpus import digest, load
 from training.rerank_groups import build
+from training.steps import optimise, progress
 
 RERANKER_DIR = TUNED_DIR.parent / "protocol-reranker"
 WEIGHTS_FILE = "model.safetensors"
@@ -158,16 +159,9 @@ def train(*, seed: int, epochs: float, batch_groups: int, lr: float, head_lr: fl
             values = values.masked_fill(blank, -1e4)
             logits = torch.cat([torch.zeros(len(batch), 1), values], dim=1)
             loss = torch.nn.functional.cross_entropy(logits, torch.tensor(targets))
-            loss.backward()  # type: ignore[no-untyped-call]
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            losses.append(float(loss.detach()))
+            losses.append(optimise(loss, model, optimizer, schedule))
             step += 1
-            if step % 20 == 0 or step == total:
-                print(f"step {step}/{total} loss {np.mean(losses[-20:]):.4f} "
-                      f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+            progress(step, total, losses, started)
             if step % max(1, steps_per_epoch // 2) == 0 or step == total:
                 figures = watch()
                 watched_figures.append({"step": step, **figures})

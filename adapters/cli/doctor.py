@@ -166,20 +166,20 @@ async def case_key(store: Store | None) -> Finding:
     if record is None:
         sealed_under = await store.cases.key_ids()
         if sealed_under and master.key_id not in sealed_under:
-            return problem("case key", str(keyring._mismatch(where, master, ", ".join(sorted(sealed_under)))))
+            return problem("case key", str(keyring.mismatch(where, master, ", ".join(sorted(sealed_under)))))
         return ok("case key", f"present ({key_source(where)}, key id {master.key_id}); recorded as the database's "
                               "at the next start")
-    if keyring._matches(master, record):
+    if keyring.matches(master, record):
         return ok("case key", f"present ({key_source(where)}) and the database's (key id {master.key_id})")
     pending = pending_file(key_file(where))
     if not os.environ.get(CASE_KEY_ENV) and pending.exists():
         try:
-            if keyring._matches(read_key_file(pending), record):
+            if keyring.matches(read_key_file(pending), record):
                 return warning("case key", f"a key rotation was interrupted: the next start moves {pending} over "
                                            f"{key_file(where)}")
         except CaseKeyError:
             pass
-    return problem("case key", str(keyring._mismatch(where, master, record.key_id)))
+    return problem("case key", str(keyring.mismatch(where, master, record.key_id)))
 
 
 def _reason(exc: BaseException) -> str:

@@ -79,11 +79,13 @@ def _record(master: MasterKey, secret: bytes) -> KeyRecord:
     return KeyRecord(master.key_id, master.check, _wrap_secret(master, secret))
 
 
-def _matches(master: MasterKey, record: KeyRecord) -> bool:
+def matches(master: MasterKey, record: KeyRecord) -> bool:
+    """Whether ``master`` is the key the database recorded (public: ``protocol-bot doctor`` checks without writing)."""
     return master.key_id == record.key_id and hmac.compare_digest(master.check, record.check)
 
 
-def _mismatch(home: Path, master: MasterKey, expected: str) -> CaseKeyError:
+def mismatch(home: Path, master: MasterKey, expected: str) -> CaseKeyError:
+    """What to tell someone whose key is not the database's: where the key came from and how to put it right."""
     source = key_source(home)
     stray = f", or unset {ENV_VAR} if it was set by mistake" if source == ENV_VAR else ""
     return CaseKeyError(f"The case master key from {source} (key id {master.key_id}) is not the key this database's "
@@ -101,7 +103,7 @@ def _finish_rotation(home: Path, record: KeyRecord) -> MasterKey | None:
         candidate = read_key_file(pending)
     except FileNotFoundError:
         return None
-    if not _matches(candidate, record):
+    if not matches(candidate, record):
         return None
     with contextlib.suppress(FileNotFoundError):  # another worker may have moved it a moment ago
         os.replace(pending, path)
@@ -117,12 +119,12 @@ async def verify(store: Store, home: Path) -> CaseKeys:
     if record is None:
         sealed_under = await store.cases.key_ids()
         if sealed_under and master.key_id not in sealed_under:
-            raise _mismatch(home, master, ", ".join(sorted(sealed_under)))
+            raise mismatch(home, master, ", ".join(sorted(sealed_under)))
         record = await store.cases.record_key(_record(master, secrets.token_bytes(SECRET_BYTES)))
-    if not _matches(master, record):
+    if not matches(master, record):
         finished = _finish_rotation(home, record)
         if finished is None:
-            raise _mismatch(home, master, record.key_id)
+            raise mismatch(home, master, record.key_id)
         master = finished
         note = f"Finished an interrupted key rotation: {key_file(home)} now holds key {master.key_id}."
     return CaseKeys(master, _unwrap_secret(master, record.receipt_secret), note)
@@ -147,7 +149,7 @@ async def init(store: Store, home: Path) -> CaseKeys:
     record = await store.cases.key_record()
     master = find_master_key(home)
     if record is not None:
-        if master is not None and _matches(master, record):
+        if master is not None and matches(master, record):
             return CaseKeys(master, _unwrap_secret(master, record.receipt_secret),
                             f"The case key is already set up (key id {master.key_id}, {key_source(home)}).")
         raise CaseKeyError(f"This database already has a case key (key id {record.key_id}); `keys init` is for a new "
@@ -218,7 +220,7 @@ class Keyring:
     async def keys(self, store: Store) -> CaseKeys:
         if self._keys is not None:
             record = await store.cases.key_record()
-            if record is not None and _matches(self._keys.master, record):
+            if record is not None and matches(self._keys.master, record):
                 return self._keys
         self._keys = await verify(store, self.home)
         return self._keys
