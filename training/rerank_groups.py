@@ -5,6 +5,11 @@ the tuned encoder (best chunk per clause, as served). An answerable question's g
 and clauses ranked close to it that hold none of its labels; a not-covered or off-topic question's group holds
 only such near misses, and its target is "none of these": the reranker learns to say which clause answers, and
 that none does, in one softmax (see ``training.reranker``).
+
+A share of the answerable questions (``withheld``) also gives a group with the answer withheld: the same question
+with only its near misses, target "none". The bot's worst answers to questions a protocol does not cover quote a
+clause on the same subject that does not answer; not-covered questions alone (342 in the training split) gave
+few such pairs, and every answerable question has them (session 7).
 """
 
 from __future__ import annotations
@@ -58,7 +63,8 @@ def ranked_clauses(slug: str, anchors: list[str], encode: Encode) -> np.ndarray:
     return np.argsort(-per_clause, axis=1, kind="stable")
 
 
-def build(questions: list[dict[str, Any]], encode: Encode) -> list[Group]:
+def build(questions: list[dict[str, Any]], encode: Encode, *, withheld: float = 0.0, seed: int = 13) -> list[Group]:
+    rng = random.Random(seed)
     by_council: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for q in questions:
         by_council[q["council"]].append(q)
@@ -74,4 +80,6 @@ def build(questions: list[dict[str, Any]], encode: Encode) -> list[Group]:
             misses = [clause_passage(clauses[int(i)]) for i in order if int(i) not in answering][:NEAR_MISS_POOL]
             answer = clause_passage(clauses[answering[0]]) if answering else None
             groups.append(Group(anchor, answer, tuple(misses)))
+            if answer is not None and rng.random() < withheld:
+                groups.append(Group(anchor, None, tuple(misses)))
     return groups

@@ -78,7 +78,8 @@ def encoder_for_mining() -> Any:
 
 def train(*, seed: int, epochs: float, batch_groups: int, lr: float, head_lr: float, max_seq: int,
           limit: int | None, out: Path, questions: list[dict[str, Any]] | None = None,
-          monitor: list[dict[str, Any]] | None = None, encoder_weights: Path | None = None) -> dict[str, Any]:
+          monitor: list[dict[str, Any]] | None = None, encoder_weights: Path | None = None,
+          withheld: float = 0.0) -> dict[str, Any]:
     """``questions``: the training split unless given; ``monitor``: questions scored during training (validation)."""
     import torch
     from safetensors.torch import save_file
@@ -90,7 +91,7 @@ def train(*, seed: int, epochs: float, batch_groups: int, lr: float, head_lr: fl
     torch.set_num_threads(os.cpu_count() or 1)
     started = time.perf_counter()
     encode = encoder_for_mining()
-    groups = build(questions if questions is not None else load("train"), encode)
+    groups = build(questions if questions is not None else load("train"), encode, withheld=withheld, seed=seed)
     if limit:
         groups = groups[:limit]
     watched = build(monitor if monitor is not None else load("validation")[:MONITOR_QUESTIONS], encode)
@@ -180,7 +181,7 @@ def train(*, seed: int, epochs: float, batch_groups: int, lr: float, head_lr: fl
         "corpus_sha256": digest(),
         "seed": seed, "epochs": epochs, "batch_groups": batch_groups, "group_size": GROUP_SIZE,
         "learning_rate": lr, "head_learning_rate": head_lr, "max_seq_length": max_seq,
-        "groups": len(groups), "steps": step,
+        "groups": len(groups), "withheld": withheld, "steps": step,
         "loss_first": round(float(np.mean(losses[:window])), 4),
         "loss_last": round(float(np.mean(losses[-window:])), 4),
         "watched": watched_figures,
@@ -199,13 +200,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=4e-5)
     parser.add_argument("--head-lr", type=float, default=2e-3)
     parser.add_argument("--max-seq", type=int, default=128)
+    parser.add_argument("--withheld", type=float, default=0.0,
+                        help="share of answerable questions also trained with their answer withheld (target none)")
     parser.add_argument("--limit", type=int, default=None, help="train on the first N groups only (smoke runs)")
+    parser.add_argument("--encoder", type=Path, default=None, help="encoder weights to start from (default: shipped)")
     parser.add_argument("--out", type=Path, default=RERANKER_DIR)
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     record = train(seed=args.seed, epochs=args.epochs, batch_groups=args.batch_groups, lr=args.lr,
-                   head_lr=args.head_lr, max_seq=args.max_seq, limit=args.limit, out=args.out)
+                   head_lr=args.head_lr, max_seq=args.max_seq, limit=args.limit, out=args.out,
+                   encoder_weights=args.encoder, withheld=args.withheld)
     print(json.dumps(record))
     return 0
 
