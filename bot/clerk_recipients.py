@@ -75,6 +75,14 @@ def confirmers(members: Iterable[Member], config: RoutingConfig) -> tuple[Member
     return tuple(m for m in members if SUBJECT not in m.roles and holds(m, holder))
 
 
+def seconds(members: Iterable[Member], config: RoutingConfig) -> tuple[Member, ...]:
+    """Everyone holding the role that confirms when the one asking holds the confirming role (the Vice-Chair where
+    the Chair confirms; never a Clerk). They decide as surely as the Chair does once the Clerk or an administering
+    Deputy Clerk holds the confirming role, so who they are is guarded like who the Chair is."""
+    second = SECOND.get(confirmer(config).role)
+    return tuple(m for m in members if SUBJECT not in m.roles and second is not None and second in m.roles)
+
+
 def after(members: list[Member], change: Change) -> list[Member]:
     """The roster as it would be after ``change``, made the way ``bot.roster`` makes it."""
     target = change.target
@@ -99,13 +107,13 @@ def _ids(members: Iterable[Member]) -> frozenset[int]:
 
 
 def touches(members: list[Member], change: Change, config: RoutingConfig) -> bool:
-    """Whether ``change`` would change who receives reports about the Clerk, or who may confirm such changes.
-    A council whose routing sends nothing about the Clerk to anyone on the roster has nothing to guard."""
+    """Whether ``change`` would change who receives reports about the Clerk, or who may confirm such changes (the
+    confirming role's holders, or the role that stands in for them, ``seconds``). A council whose routing sends
+    nothing about the Clerk to anyone on the roster has nothing to guard."""
     if not recipient_holders(config):
         return False
     later = after(members, change)
-    return (_ids(recipients(members, config)) != _ids(recipients(later, config))
-            or _ids(confirmers(members, config)) != _ids(confirmers(later, config)))
+    return any(_ids(who(members, config)) != _ids(who(later, config)) for who in (recipients, confirmers, seconds))
 
 
 def guarded(members: Iterable[Member], config: RoutingConfig) -> dict[int, str]:
@@ -117,9 +125,7 @@ def guarded(members: Iterable[Member], config: RoutingConfig) -> dict[int, str]:
     if not recipient_holders(config):
         return {}
     listed = list(members)
-    second = SECOND.get(confirmer(config).role)
-    why = {m.id: "may confirm changes to who receives reports about the Clerk" for m in listed
-           if SUBJECT not in m.roles and second is not None and second in m.roles}
+    why = {m.id: "may confirm changes to who receives reports about the Clerk" for m in seconds(listed, config)}
     why.update({m.id: "may confirm changes to who receives reports about the Clerk"
                 for m in confirmers(listed, config)})
     why.update({m.id: "receives reports about the Clerk" for m in recipients(listed, config)})
@@ -161,13 +167,12 @@ def who_confirms(members: list[Member], config: RoutingConfig, asked_by: int) ->
         who = f" ({names(others)})" if others else ", and nobody on the roster is that now"
         return Confirmation(others, f"{title(holder)}{who}", False)
     second_role = SECOND.get(holder.role)
-    seconds = tuple(m for m in members if second_role and second_role in m.roles and SUBJECT not in m.roles
-                    and m.id != asked_by and m not in others)
+    standing_in = tuple(m for m in seconds(members, config) if m.id != asked_by and m not in others)
     options = []
     if second_role:
-        options.append(f"{ROLE_LABELS[second_role]}" + (f" ({names(seconds)})" if seconds else ""))
+        options.append(f"{ROLE_LABELS[second_role]}" + (f" ({names(standing_in)})" if standing_in else ""))
     options.append(f"another member holding the role {holder.role}" + (f" ({names(others)})" if others else ""))
     wording = " or ".join(options)
-    if not others and not seconds:
+    if not others and not standing_in:
         wording += ", and nobody on the roster is that now"
-    return Confirmation(others + seconds, wording, True)
+    return Confirmation(others + standing_in, wording, True)

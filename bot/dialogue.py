@@ -43,8 +43,10 @@ from bot.middleware import (
 from bot.people import can, who_may
 from bot.publish import uploads
 from bot.qa import EmptyQuestionError, QaService
+from bot.roster_sync import sync_roster_file
 from bot.store import ConcurrentUpdate, Store, StoreError
 from config.councils import load_profile
+from config.routing import load_routing
 from knowledge.errors import KnowledgeError
 
 log = logging.getLogger(__name__)
@@ -103,12 +105,13 @@ class Dialogue:
         self.actions[name] = handler
 
     async def start(self) -> None:
-        """Bring the roster and the configured bindings of every council into the database."""
+        """Bring the roster and the configured bindings of every council into the database (a roster change that
+        needs a second person waits for one: ``bot.roster_sync``)."""
         home = self.services.qa.library.home
         await self.store.inbox.prune()
         for council in self.services.councils:
             profile = load_profile(council, home)
-            await self.store.members.sync_roster(council, profile.roster)
+            await sync_roster_file(self.store, council, profile.roster, load_routing(council, home)[0])
             await self.store.bindings.sync_config(council, profile.bindings)
         check_routing(self.services)
         await self.sweep()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from bot.clerk_recipients import Change
 from bot.people import Member
 from bot.store import Store
+from bot.store.members import RosterEdit
 from bot.store.role_changes import LINK, RoleChange
 
 PLATFORM_NAMES = {"slack": "Slack", "telegram": "Telegram", "terminal": "terminal"}
@@ -35,30 +36,41 @@ def what(change: Change) -> str:
     return f"take the role {role_text(change.role, target.committee)} from {target.name}"
 
 
-async def apply_change(store: Store, council: str, platform: str, change: Change) -> tuple[Member | None, int, str]:
-    """Make ``change``: (the member now, ``None`` once removed; their id; what to tell whoever made it)."""
-    members = store.members
+def edit_for(platform: str, change: Change, *, source: str | None = "chat") -> RosterEdit:
+    """``change`` as the store makes it (``platform``: where a new member's handle is, or the linked account's);
+    ``source=None`` for a change the roster file asked for, so the file still governs that member afterwards."""
     target = change.target
     if change.verb == LINK:
         assert target is not None and change.platform is not None
-        await store.links.attach(target.id, change.platform, change.handle)
-        return target, target.id, f"That {platform_name(change.platform)} account is now {target.name}'s."
+        return RosterEdit(target.id, platform=change.platform, user_id=change.handle)
+    if target is None:
+        assert change.verb == "add"  # only a role can be taken from someone on the roster
+        return RosterEdit(None, (change.role,), change.committee, name=change.handle, platform=platform,
+                          user_id=change.handle, source=source)
     if change.verb == "add":
-        if target is None:
-            target = await members.add(council, change.handle, [change.role], platform=platform,
-                                       user_id=change.handle, committee=change.committee)
-        else:
-            roles = [*target.roles, change.role] if change.role not in target.roles else list(target.roles)
-            updated = await members.set_roles(target.id, roles, committee=change.committee or target.committee)
-            assert updated is not None
-            target = updated
-        return target, target.id, f"{target.describe()}."
-    assert target is not None  # checked before: only a member's role is removed
-    remaining = [r for r in target.roles if r != change.role]
-    updated = await members.set_roles(target.id, remaining, committee=target.committee)
-    if updated is None:
-        return None, target.id, f"{target.name} has no roles left and is no longer on the roster."
-    return updated, updated.id, f"{updated.describe()}."
+        roles = target.roles if change.role in target.roles else (*target.roles, change.role)
+        return RosterEdit(target.id, roles, change.committee or target.committee, source=source)
+    return RosterEdit(target.id, tuple(r for r in target.roles if r != change.role), target.committee,
+                      source=source)
+
+
+def outcome(change: Change, member: Member | None) -> str:
+    """What to tell whoever made ``change``, with the member as it left them (``None``: off the roster)."""
+    if change.verb == LINK:
+        assert change.target is not None
+        return f"That {platform_name(change.platform)} account is now {change.target.name}'s."
+    if member is None:
+        name = change.target.name if change.target else change.handle
+        return f"{name} has no roles left and is no longer on the roster."
+    return f"{member.describe()}."
+
+
+async def apply_change(store: Store, council: str, platform: str, change: Change) -> tuple[Member | None, int, str]:
+    """Make ``change`` at once (one that needs nobody's confirmation): (the member now, ``None`` once removed;
+    their id; what to tell whoever made it)."""
+    member = await store.members.apply(council, edit_for(platform, change))
+    member_id = member.id if member else change.target.id if change.target else 0
+    return member, member_id, outcome(change, member)
 
 
 async def resolve(store: Store, stored: RoleChange) -> Change | str:

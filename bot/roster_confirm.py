@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.broadcasts.compose import to_json
 from bot.broadcasts.settings import DELIVERY_PLATFORMS
 from bot.clerk_recipients import (
@@ -27,14 +29,15 @@ from bot.clerk_recipients import (
     holds,
     names,
     recipients,
+    seconds,
     title,
     who_confirms,
 )
 from bot.context import Turn
 from bot.messages import Reply, Target, Text, Visibility, say
-from bot.people import Member, can
-from bot.roster_changes import apply_change, described, resolve, what
-from bot.store.role_changes import CONFIRMED, LAPSE_AFTER, LAPSED, PENDING, REFUSED, RoleChange
+from bot.people import ROLE_LABELS, Member, can
+from bot.roster_changes import described, edit_for, outcome, resolve, what
+from bot.store.role_changes import LAPSE_AFTER, LAPSED, PENDING, REFUSED, RoleChange
 from config.routing import RoutingConfig, load_routing
 
 DAYS = LAPSE_AFTER.days
@@ -59,6 +62,12 @@ def effect(before: list[Member], later: list[Member], config: RoutingConfig) -> 
     if _ids(deciders) != _ids(later_deciders):
         sentences.append(f"Changes like this would be confirmed by {names(later_deciders)} instead of "
                          f"{names(deciders)}.")
+    standing_in, later_standing_in = seconds(before, config), seconds(later, config)
+    second = SECOND.get(confirmer(config).role)
+    if second is not None and _ids(standing_in) != _ids(later_standing_in):
+        when, label = f"when {title(confirmer(config))} asks for one", ROLE_LABELS[second]
+        sentences.append(f"{label[:1].upper()}{label[1:]}, who confirms changes like this {when}, would be "
+                         f"{names(later_standing_in)} instead of {names(standing_in)}.")
     touched = ("changes who receives reports about the Clerk" if _ids(now) != _ids(then)
                else "changes who may confirm changes to who receives reports about the Clerk")
     return touched, " ".join(sentences)
@@ -119,7 +128,10 @@ async def request(turn: Turn, change: Change, members: list[Member], config: Rou
 
 
 def origin(stored: RoleChange, asker: Member | None) -> str:
-    """"asked by Margaret Ashdown"; for a link, "with a link code issued by Margaret Ashdown"."""
+    """"asked by Margaret Ashdown"; for a link, "with a link code issued by Margaret Ashdown"; "asked by the
+    council's roster file" for a change the file made at a start (``bot.roster_sync``)."""
+    if stored.from_file:
+        return "asked by the council's roster file"
     who = asker.name if asker else "someone no longer on the roster"
     return f"with a link code issued by {who}" if stored.is_link else f"asked by {who}"
 
@@ -190,7 +202,18 @@ async def decide(turn: Turn, verb: str, number: str) -> list[Reply]:
     if verb == "confirm" and isinstance(resolved, str):
         return [say(f"Change {n} cannot be made as the roster now stands: {resolved}. You can refuse it: "
                     f"/role refuse {n}.", kind="roles")]
-    decided = await store.role_changes.decide(n, council, CONFIRMED if verb == "confirm" else REFUSED, actor.id)
+    confirmed: tuple[RoleChange, Member | None] | None = None
+    if verb == "confirm":
+        assert isinstance(resolved, Change)
+        try:  # decided and made in one transaction: a failure leaves it pending, the roster untouched
+            confirmed = await store.role_changes.confirm(n, council, actor.id, edit_for(
+                stored.platform, resolved, source=None if stored.from_file else "chat"))
+        except IntegrityError:
+            return [say(f"Change {n} could not be made: it would clash with someone already on the roster. Nothing "
+                        f"was changed and it is still waiting; you can refuse it: /role refuse {n}.", kind="roles")]
+        decided = confirmed[0] if confirmed else None
+    else:
+        decided = await store.role_changes.decide(n, council, REFUSED, actor.id)
     if decided is None:
         return [say(f"Change {n} is no longer waiting for confirmation.", kind="roles")]
     asker = next((m for m in members if m.id == stored.requested_by), None)
@@ -203,8 +226,10 @@ async def decide(turn: Turn, verb: str, number: str) -> list[Reply]:
         reply = f"Refused change {n}: {done}. {unchanged}"
         later = members
     else:
-        assert isinstance(resolved, Change)
-        _, member_id, now = await apply_change(store, council, stored.platform, resolved)
+        assert isinstance(resolved, Change) and confirmed is not None
+        afterwards = confirmed[1]
+        member_id = afterwards.id if afterwards else resolved.target.id if resolved.target else 0
+        now = outcome(resolved, afterwards)
         later = await store.members.of_council(council)
         if stored.is_link:
             await turn.audit("link.redeemed", ref=str(member_id))

@@ -137,11 +137,13 @@ def profile_paths(slug: str, home: Path) -> tuple[Path, Path]:
 def load_profile(slug: str, home: Path) -> CouncilProfile:
     for path in profile_paths(slug, home):
         if path.exists():
-            return _parse(slug, path)
+            return parse_profile(slug, path)
     return CouncilProfile(council=slug)
 
 
-def _parse(slug: str, path: Path) -> CouncilProfile:
+def parse_profile(slug: str, path: Path) -> CouncilProfile:
+    """``path`` read as ``slug``'s profile (also a file about to replace it, so a bad edit is refused before it is
+    made); ``ProfileError`` names the file and the field."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         parsed = _ProfileFile.model_validate(data)

@@ -31,6 +31,8 @@ class Call:
     method: str
     args: dict[str, Any]
     status: int = 200
+    at: float = field(default_factory=time.monotonic)
+    """When the fake received it (pacing is what the server sees)."""
 
     def text(self) -> str:
         """Everything the call would show a person, as one string (for "never contains" checks)."""

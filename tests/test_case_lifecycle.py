@@ -365,3 +365,52 @@ async def test_migration_0008_adds_the_lifecycle_to_existing_cases_and_goes_back
     async with empty_database(backend, tmp_path) as database:
         await check(database)
 
+
+
+# -- a named reporter is told a question waits -----------------------------------------------------------------
+
+
+async def test_a_named_reporter_is_told_privately_that_a_question_waits_and_an_anonymous_one_is_not(
+        terminal: MemoryAdapter, store: Store) -> None:
+    reference, code = await file_report(terminal)  # named: "Yes, show my name"
+    asked = await terminal.push(f"/cases {reference} ask {QUESTION}", user="whitcombe")
+    [notice] = [r for r in asked if r.kind == "reporter_notice"]
+    assert notice.visibility is Visibility.DIRECT_MESSAGE and notice.target is not None
+    assert notice.target.user_id == "okafor" and notice.target.platform == "terminal"
+    assert notice.plain() == (
+        "A recipient of a confidential report you sent has asked you a question. To read and answer it, send me "
+        "/case followed by your receipt code, here in this private chat. (I cannot show it without the code.)")
+    assert "I have told them privately that a question is waiting, not what it says" in own(
+        [r for r in asked if r.kind != "reporter_notice"])
+    status = own(await terminal.push(f"/case {code}", user="okafor"))
+    assert f"Question from the recipient:\n\n| {QUESTION}" in status
+
+    anonymous, anonymous_code = await file_report(terminal, anonymous=True)
+    quiet = await terminal.push(f"/cases {anonymous} ask {QUESTION}", user="whitcombe")
+    assert [r for r in quiet if r.target is not None and r.target.user_id == "okafor"] == []
+    assert "I do not know who they are" in own(quiet)
+    assert f"| {QUESTION}" in own(await terminal.push(f"/case {anonymous_code}", user="okafor"))
+
+
+async def test_a_named_reporter_on_another_platform_is_told_through_the_outbox_with_nothing_of_the_case(
+        terminal: MemoryAdapter, store: Store) -> None:
+    """Okafor reports from Telegram; Whitcombe asks from the terminal: the outbox carries the notice to the account
+    the report came from, naming no case and no member, and no group hears of it."""
+    await on_telegram(store, "okafor", "5151")
+    await on_telegram(store, "whitcombe", "4242")
+    telegram = MemoryAdapter(terminal.dialogue, platform="telegram")
+    _, reference, _ = await send_report(telegram, await report_about_clerk(telegram, "5151"), "5151")
+    await drain(store)  # the notice of the new case, before this test's own
+    asked = await terminal.push(f"/cases {reference} ask {QUESTION}", user="whitcombe")
+    assert [r for r in asked if r.kind == "reporter_notice"] == []  # not this platform: through the outbox
+    assert "I have told them privately" in own(asked)
+    async with store.database.engine.connect() as connection:
+        rows = (await connection.execute(text(
+            "SELECT d.member_id, d.recipient, b.content FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id "
+            "WHERE d.recipient = '5151'"))).all()
+    assert len(rows) == 1 and rows[0].member_id is None
+    assert reference not in str(rows[0].content) and QUESTION not in str(rows[0].content)
+    senders = await drain(store)
+    [notice] = senders["telegram"].to("5151")
+    assert notice.plain().startswith("A recipient of a confidential report you sent has asked you a question.")
+    assert senders["telegram"].to("4242") == [] and senders["slack"].sent == []

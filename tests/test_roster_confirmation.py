@@ -169,7 +169,7 @@ async def test_finding_1_every_way_of_moving_reports_about_the_clerk_waits(termi
 async def test_changes_that_touch_no_recipient_work_as_before_and_tell_nobody(terminal: MemoryAdapter) -> None:
     for change, expected in [
         ("/role add @newbie councillor", "newbie (councillor) of wendlebury."),
-        ("/role add okafor vice-chair", "Cllr Ruth Okafor (councillor, vice-chair) of wendlebury."),
+        ("/role add okafor officer", "Cllr Ruth Okafor (councillor, officer) of wendlebury."),
         ("/role remove hollins committee chair", "Cllr Gareth Hollins (councillor) of wendlebury."),
         ("/role add hollins committee chair Finance", "Cllr Gareth Hollins (councillor, committee chair (Finance)) "
                                                       "of wendlebury."),
@@ -324,8 +324,9 @@ async def test_when_the_one_asking_is_the_confirmer_a_second_person_is_needed(cu
 async def test_nobody_to_confirm_is_said_plainly(custom: MemoryAdapter) -> None:
     n = number(await custom.push("/role remove okafor vice-chair", user="clerk"))  # who confirms: guarded too
     assert said(await custom.push(f"/role confirm {n}", user="deputy")).startswith(f"Confirmed change {n}:")
-    assert said(await custom.push("/role remove chair chair", user="clerk")) == (
-        "Cllr Priya Nandakumar (councillor) of wendlebury.")  # not the confirming role here: made at once
+    # The Chair confirms here when the Vice-Chair asks: guarded too (finding 1, the Vice-Chair's counterpart).
+    n = number(await custom.push("/role remove chair chair", user="clerk"))
+    assert said(await custom.push(f"/role confirm {n}", user="deputy")).startswith(f"Confirmed change {n}:")
     asked = await custom.push("/role add clerkalt committee chair Staffing", user="deputy")
     assert own(asked).endswith(
         "Within 7 days it needs confirming by the Chair or another member holding the role vice-chair, and nobody "
@@ -383,3 +384,60 @@ async def test_migration_0009_adds_the_table_and_goes_back(backend: str, tmp_pat
 
     async with empty_database(backend, tmp_path) as database:
         await check(database)
+
+
+# --- the Vice-Chair: confirms when the one asking holds the Chair's role -----------------------------------------
+
+async def test_a_clerk_who_makes_herself_chair_cannot_then_pick_the_vice_chair_who_confirms(
+        terminal: MemoryAdapter) -> None:
+    """Where the one asking holds the confirming role, the Vice-Chair confirms. A Clerk who takes the Chair's role
+    (which changes no confirmer: a Clerk never confirms) and then names a Vice-Chair of her own choosing would have
+    that Vice-Chair confirm her next change; so naming a Vice-Chair waits for the Chair like the rest."""
+    assert said(await terminal.push("/role add clerk chair", user="clerk")) == (
+        "Margaret Ashdown (clerk, rfo, chair) of wendlebury.")
+    asked = await terminal.push("/role add sock vice-chair", user="clerk")
+    n = number(asked)
+    assert own(asked).startswith(
+        "Not changed yet: this changes who may confirm changes to who receives reports about the Clerk, so a second "
+        f"person must confirm it. Change {n}: add sock to the roster as vice-chair. The Vice-Chair, who confirms "
+        "changes like this when the Chair asks for one, would be sock instead of nobody. Within 7 days it needs "
+        "confirming by the Vice-Chair or another member holding the role chair (Cllr Priya Nandakumar)")
+    assert notified(asked) == {"whitcombe", "chair"}
+    assert "not on a council roster" in await whoami(terminal, "sock")
+    clerkalt = number(await terminal.push("/role add clerkalt committee chair Staffing", user="clerk"))
+    assert said(await terminal.push(f"/role confirm {clerkalt}", user="sock")) == "Sorry, /role is only for the Clerk."
+    assert "not on a council roster" in await whoami(terminal, "clerkalt")
+    # An existing councillor made Vice-Chair, or the Vice-Chair's role taken away, waits the same way.
+    for change in ("/role add okafor vice-chair", "/role add hollins vice-chair"):
+        assert own(await terminal.push(change, user="clerk")).startswith("Not changed yet"), change
+    assert said(await terminal.push(f"/role confirm {n + 2}", user="chair")).startswith(f"Confirmed change {n + 2}:")
+    assert own(await terminal.push("/role remove okafor vice-chair", user="clerk")).startswith("Not changed yet")
+
+
+# --- confirming and making a change are one transaction ----------------------------------------------------------
+
+async def test_a_confirmation_that_fails_part_way_leaves_the_change_pending_and_the_roster_as_it_was(
+        terminal: MemoryAdapter, store: Store) -> None:
+    """The Chair confirms adding clerkalt; making it fails half-way on a real constraint (a member's name is unique
+    in a council, and someone called clerkalt joined on Telegram meanwhile). Before, the change was marked confirmed
+    in one transaction and made in another: it ended confirmed and never made, and could not be confirmed again."""
+    n = number(await terminal.push("/role add clerkalt committee chair Staffing", user="clerk"))
+    clerk = await store.members.by_identity("terminal", "clerk")
+    assert clerk is not None
+    await store.members.link(clerk.id, "telegram", "9001")
+    telegram = MemoryAdapter(terminal.dialogue, platform="telegram")
+    assert said(await telegram.push("/role add clerkalt councillor", user="9001")) == (
+        "clerkalt (councillor) of wendlebury.")  # a councillor receives nothing about the Clerk: made at once
+    failed = await terminal.push(f"/role confirm {n}", user="chair")
+    assert f"  {n}. {CLERKALT}, asked by Margaret Ashdown" in said(await terminal.push("/role pending", user="chair"))
+    assert said(failed) == (
+        f"Change {n} could not be made: it would clash with someone already on the roster. Nothing was changed and "
+        f"it is still waiting; you can refuse it: /role refuse {n}.")
+    assert notified(failed) == set()  # nobody is told of a confirmation that did not happen
+    assert "not on a council roster" in await whoami(terminal, "clerkalt")
+    async with store.database.engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT name, roles FROM members WHERE name = 'clerkalt'"))).all()
+        status = (await connection.execute(text("SELECT status, decided_by FROM role_changes"))).all()
+    assert len(rows) == 1 and "committee chair" not in str(rows[0].roles)
+    assert [tuple(s) for s in status] == [("pending", None)]
+    assert said(await terminal.push(f"/role refuse {n}", user="chair")).startswith(f"Refused change {n}:")

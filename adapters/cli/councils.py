@@ -75,7 +75,8 @@ def _replace(slug: str, path: Path) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     folder = runtime_dir(home()) / args.slug
-    if not folder.is_dir():
+    source = discover(home()).get(args.slug)
+    if source is None or folder not in (source.folder, *source.folder.parents):  # only a profile there: bundled
         bundled = (BUNDLED_DIR / args.slug).is_dir()
         print(f"{args.slug!r} is bundled with the bot and cannot be removed." if bundled
               else f"There is no council called {args.slug!r} to remove.", file=sys.stderr)

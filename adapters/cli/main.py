@@ -1,5 +1,5 @@
-"""``protocol-bot``: ask, eval, chat, councils, index, council add, db upgrade, feedback. Only this entry point
-exits."""
+"""``protocol-bot``: ask, eval, chat, councils, index, council add|remove|bind, member add|link, db upgrade,
+feedback. Only this entry point exits."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from adapters.cli import batch, cases, councils, doctor, publish, route, serve
+from adapters.cli import batch, bind, cases, councils, doctor, members, publish, route, serve
+from adapters.cli.checks.home import HomeNotWritable, refused_write
 from adapters.cli.runtime import make_service
 from bot.qa import EmptyQuestionError, QaService
 from bot.store import Store, StoreError
@@ -189,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     council = sub.add_parser("council", help="manage councils")
     council_sub = council.add_subparsers(dest="council_command", required=True)
     councils.add_parser(council_sub)
+    bind.add_parser(council_sub)
+    members.add_parser(sub)
     publish.add_parser(sub)
     route.add_parser(sub)
     cases.add_parser(sub)
@@ -209,11 +212,20 @@ def main(argv: list[str] | None = None) -> int:
     except (EmptyQuestionError, KnowledgeError, StoreError, ProfileError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except HomeNotWritable as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # the reader stopped reading (``protocol-bot eval FILE | head -1``): stop quietly, as Unix tools do,
         # and keep Python from complaining again when it flushes stdout at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by it
+    except OSError as exc:
+        refused = refused_write(exc, home())  # the home turned read-only after the check, or a folder in it did
+        if refused is None:
+            raise
+        print(refused, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -28,8 +28,10 @@ from bot.broadcasts.worker import OutboxWorker
 from bot.messages import Reply
 from bot.publish.preview import affected_rules, change_blocks, preview_blocks
 from bot.publish.routing_check import broken_rules
+from bot.roster_sync import sync_roster_file
 from bot.store import Store
 from config.councils import load_profile
+from config.routing import load_routing
 from config.settings import home
 from knowledge.clauses import DocumentMeta
 from knowledge.diff import diff_clauses
@@ -69,7 +71,8 @@ async def _queue(council: str, meta: DocumentMeta, draft: Any, note: str | None)
     store = await Store.open()
     try:
         profile = load_profile(council, home())
-        await store.members.sync_roster(council, profile.roster)  # chat or serve may never have started here
+        # chat or serve may never have started here; a change needing a second person waits for one
+        await sync_roster_file(store, council, profile.roster, load_routing(council, home())[0])
         await store.bindings.sync_config(council, profile.bindings)
         clerk = next((m for m in await store.members.of_council(council) if "clerk" in m.roles), None)
         content = version_content(meta, draft.diff, previous=draft.live_version, note=note)

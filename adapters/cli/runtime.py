@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from adapters.cli.checks.home import require_writable
 from bot.qa import QaService
 from config.settings import home
 from knowledge.embedding import Embedder, HashEmbedder
@@ -29,4 +30,5 @@ def make_service(*, verbose: bool = False) -> QaService:
             print(message, file=sys.stderr, flush=True)
 
     where = home()
+    require_writable(where)  # before minutes of embedding end in a traceback from the index's save
     return QaService(Library(where, make_embedder(where), progress))

@@ -10,9 +10,10 @@ A failed call is logged by method and Slack's error code only, never with the me
 the outbox (``handover.py``) and the remaining replies are still sent.
 
 Command hints are rewritten for Slack on the way out (``hints.py``). Button rows carry whom the reply is for
-(``blocks.render(owner=...)``). An ephemeral message's blocks are kept for a while (``KEPT``), keyed by its
-buttons: Slack sends none of them with a press on it, and replacing its buttons with the choice made must not
-replace the answer the person was reading.
+(``blocks.render(owner=...)``). Slack sends nothing of an ephemeral message with a press on it, and replacing its
+buttons with the choice made must not replace the answer the person was reading: an answer carries itself in its
+rating buttons (``carried.py``), so any worker, after any restart, can keep it on screen; other ephemeral messages
+with buttons are kept for a while in this worker (``KEPT``), keyed by their buttons.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import SlackMessage, choice_made, render
+from adapters.slack.carried import carry
 from adapters.slack.client import webhook_client
 from adapters.slack.events import Origin, Press, button_key
 from adapters.slack.handover import Handover
@@ -61,7 +63,8 @@ class Delivery:
     async def take_buttons_off(self, press: Press) -> None:
         """Replace the pressed message's buttons with the choice made, before anything else happens. A press on
         an ephemeral message whose blocks are no longer known leaves it as it is rather than blank it."""
-        shown = press.blocks or (self._ephemeral[press.key].blocks if press.key in self._ephemeral else [])
+        shown = press.blocks or press.carried or (
+            self._ephemeral[press.key].blocks if press.key in self._ephemeral else [])
         if not shown:
             return
         blocks = choice_made(shown, press.block_id, press.label)
@@ -92,7 +95,7 @@ class Delivery:
                 for message in messages:
                     await self._respond(origin.response_url, message)
             elif channel:
-                for message in messages:
+                for message in map(carry, messages):
                     self._keep(message)
                     await self.client.chat_postEphemeral(channel=channel, user=origin.user, text=message.text,
                                                          blocks=message.blocks, thread_ts=origin.thread_ts)
@@ -124,6 +127,7 @@ class Delivery:
             self._ephemeral.popitem(last=False)
 
     async def _respond(self, url: str, message: SlackMessage, *, replace_original: bool = False) -> None:
+        message = carry(message)
         self._keep(message)
         response = await webhook_client(url).send(text=message.text, blocks=message.blocks,
                                                   response_type="ephemeral", replace_original=replace_original)

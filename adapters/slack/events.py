@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack.blocks import action_of, owner_of
+from adapters.slack.carried import split
 from adapters.slack.mrkdwn import from_slack
 from bot.messages import Action, ChatKind, Incoming
 
@@ -90,12 +91,18 @@ class Press:
     """The pressed button (``action_id`` and value): finds an ephemeral message's blocks Slack does not send."""
     owner: str | None = None
     """Whom the message was for (``blocks.owner_of``); ``None`` for messages rendered before owners were kept."""
+    carried: list[dict[str, Any]] | None = None
+    """The answer a rating button carried (``carried.py``): an ephemeral message's blocks, which Slack does not send."""
 
 
 def from_block_actions(body: Mapping[str, Any]) -> Press | None:
     """``None`` for presses that are not ours or have no conversation (an App Home button)."""
     pressed = (body.get("actions") or [{}])[0]
     action: Action | None = action_of(str(pressed.get("action_id", "")), pressed.get("value"))
+    carried = None
+    if action is not None:
+        value, carried = split(action.name, action.value)
+        action = Action(action.name, value)
     container = body.get("container") or {}
     channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
     if action is None or not channel:
@@ -114,7 +121,7 @@ def from_block_actions(body: Mapping[str, Any]) -> Press | None:
     return Press(incoming, origin, label, pressed.get("block_id"), message.get("ts") or container.get("message_ts"),
                  list(message.get("blocks") or []), str(message.get("text") or ""),
                  key=button_key(str(pressed.get("action_id", "")), pressed.get("value")),
-                 owner=owner_of(pressed.get("block_id")))
+                 owner=owner_of(pressed.get("block_id")), carried=carried)
 
 
 def button_key(action_id: str, value: str | None) -> str:

@@ -9,7 +9,9 @@ What may be written to the outbox is limited to the bot's ordinary replies (``CO
 command results). Anything else (a step of a report, a case receipt, a person's own words) must never leave the
 case store, so for those only a content-free note is queued, asking the person to send their message again.
 
-The outbox addresses members: someone on no council's roster cannot be queued for, and that is logged by kind.
+Someone on no council's roster (anyone in a bound channel may ask) is queued for by their Slack user id alone,
+as an announcement channel is: a one-off addressed to no council (``NO_COUNCIL``), so no member is added to it, and
+the outbox's Slack sender posts it to that user id, which Slack delivers in their DM with the app.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ CONTENT_KINDS = frozenset({"answer", "help", "whoami", "council", "roles", "rost
                            "unknown_command", "slash_note", "acks", "broadcast_queued", "too_long", "rate_limited",
                            "feedback", "text"})
 LEAD = "My reply to your earlier message (Slack was too busy to take it then):"
+NO_COUNCIL = ""
+"""The council of a one-off to someone on no roster: no member belongs to it, so nobody but that person is queued."""
 RESEND = ("I couldn't deliver my reply to your earlier message (Slack was too busy to take it). Please send it "
           "again.")
 
@@ -39,13 +43,13 @@ class Handover:
     async def later(self, reply: Reply, user: str) -> bool:
         """Queue ``reply`` for ``user`` (a Slack user id); whether it was queued."""
         try:
+            content = to_json(list(_content(reply)))
             member = await self.store.members.by_identity(PLATFORM, user)
-            if member is None:
-                log.warning("slack: a %s reply was lost: its person is on no roster, so the outbox cannot hold it",
-                            reply.kind or "text")
-                return False
-            await self.store.broadcasts.direct(member.council, to_json(list(_content(reply))), [member.id],
-                                               platforms=(PLATFORM,))
+            if member is not None:
+                await self.store.broadcasts.direct(member.council, content, [member.id], platforms=(PLATFORM,))
+            else:
+                await self.store.broadcasts.create(NO_COUNCIL, "direct", content, platforms=(PLATFORM,),
+                                                   channels=[(PLATFORM, user)])
         except (StoreError, SQLAlchemyError, OSError) as error:
             log.warning("slack: a %s reply was lost: the outbox did not take it (%s)", reply.kind or "text",
                         type(error).__name__)

@@ -1,6 +1,11 @@
 """Broadcast deliveries to Slack: ``chat.postMessage`` to a member's user id (Slack posts it in the person's
 direct messages with the app), rendered by ``adapters.slack.blocks`` like any reply.
 
+Every request passes a ``SendGate`` (``bot.broadcasts.pacing``, as the Telegram sender's does) with Slack's limit
+of about one message a second per channel (a person's DM is one) and the outbox's modest overall rate, as Slack
+receives them: the parts of one long message to one channel are a second apart too, where the worker's schedule
+alone reserved one slot for the whole message and let them go back to back.
+
 The client does no retrying of its own (``retry_handlers=[]``): the outbox decides, so a 429 postpones only
 this delivery for ``Retry-After`` while other members' messages carry on, and every attempt is counted.
 Errors become ``bot.broadcasts.sending`` errors:
@@ -17,7 +22,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import render
 from adapters.slack.client import api_url
+from bot.broadcasts.pacing import SendGate
 from bot.broadcasts.sending import Permanent, RetryAfter, Transient
+from bot.broadcasts.settings import DEFAULT_PACING, Pacing
 from bot.messages import Reply
 
 GONE = {"account_inactive", "user_disabled", "is_archived", "not_in_channel", "cannot_dm_bot"}
@@ -28,17 +35,20 @@ NOT_AUTHORISED = {"invalid_auth", "not_authed", "token_revoked", "account_inacti
 class SlackSender:
     platform = "slack"
 
-    def __init__(self, token: str, *, base_url: str | None = None, connections: int = 32) -> None:
+    def __init__(self, token: str, *, base_url: str | None = None, connections: int = 32,
+                 pacing: Pacing = DEFAULT_PACING["slack"]) -> None:
         self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections))
         self.client = AsyncWebClient(token=token, base_url=base_url or api_url(), session=self._session,
                                      retry_handlers=[])
+        self.gate = SendGate(pacing)
 
     async def send(self, recipient: str, reply: Reply) -> str:
         first: str | None = None
         for message in render(reply):
             try:
-                response = await self.client.chat_postMessage(channel=recipient, text=message.text,
-                                                              blocks=message.blocks)
+                async with self.gate.send(recipient):
+                    response = await self.client.chat_postMessage(channel=recipient, text=message.text,
+                                                                  blocks=message.blocks)
             except SlackApiError as error:
                 raise classify(error) from None
             except (aiohttp.ClientError, TimeoutError) as error:

@@ -2,13 +2,16 @@
 
 Everything anyone wrote about a case lives in one sealed document, opened only by ``bot.cases.desk``:
 
-    {"answers": {...}, "reporter": name or null, "additions": [legacy texts],
+    {"answers": {...}, "reporter": name or null, "reporter_account": [platform, user id] or null,
+     "additions": [legacy texts],
      "thread": [{"kind": "addition" | "question" | "answer", "text": ..., "by": recipient's name or null, "at": ...}],
      "outcome": text or null, "closed_by": recipient's name or null}
 
 Questions, answers and the outcome are sealed with the case rather than kept in rows of their own, so no table
 says who asked or answered what or when, the key rotation re-wraps them with the case, and the purge shreds them
-with it. A reporter's entries never carry who they are (``by`` is only ever a recipient's name).
+with it. A reporter's entries never carry who they are (``by`` is only ever a recipient's name). A named report also
+seals the account it was sent from, so the reporter can be told privately that a question waits for them
+(``bot.cases.notices.tell_reporter``); an anonymous one never holds it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ class CaseContent:
     thread: tuple[Entry, ...] = ()
     outcome: str | None = None
     closed_by: str | None = None
+    reporter_account: tuple[str, str] | None = None
+    """(platform, user id) a named report was sent from; ``None`` for an anonymous one, or one filed before."""
 
     @property
     def questions(self) -> list[Entry]:
@@ -62,9 +67,11 @@ def content_of(data: dict[str, Any], *, anonymous: bool) -> CaseContent:
         answered = kind == QUESTION and any(later.get("kind") == ANSWER for later in raw[index + 1:])
         by = item.get("by")
         entries.append(Entry(kind, str(item.get("text", "")), str(by) if by else None, answered))
+    account = data.get("reporter_account")
     return CaseContent(answers=dict(data.get("answers", {})), reporter=None if anonymous else data.get("reporter"),
                        additions=[e.text for e in entries if e.kind == ADDITION], thread=tuple(entries),
-                       outcome=data.get("outcome"), closed_by=data.get("closed_by"))
+                       outcome=data.get("outcome"), closed_by=data.get("closed_by"),
+                       reporter_account=None if anonymous or not account else (str(account[0]), str(account[1])))
 
 
 def with_entry(data: dict[str, Any], kind: str, text: str, by: str | None = None) -> dict[str, Any]:

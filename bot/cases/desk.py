@@ -82,6 +82,8 @@ class Submission:
     anonymous: bool
     answers: dict[str, str]
     """Everything the person answered, sensitive free text included; sealed before it is stored."""
+    account: tuple[str, str] | None = None
+    """(platform, user id) it is sent from; sealed for a named report only (``bot.cases.content``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +141,9 @@ class CaseDesk(CaseLifecycle):
         prefix = f"{submission.council[:3].upper()}-{year}"
         named = submission.reporter is not None and not submission.anonymous
         content: dict[str, object] = {"answers": submission.answers, "thread": [],
-                                      "reporter": submission.reporter.name if named and submission.reporter else None}
+                                      "reporter": submission.reporter.name if named and submission.reporter else None,
+                                      "reporter_account": list(submission.account) if named and submission.account
+                                      else None}
         code = new_receipt_code()
         for _ in range(20):
             keys = await self._keys()

@@ -5,8 +5,15 @@ preview. It goes to the case's recipients (fixed when it was filed) and never to
 any account one of them had when it was filed (``Cases.notice_targets``); the recipient who acted is not told of
 their own act. Recipients on the platform the message came from get it with this turn's replies (a direct
 message, as the notice of a new case does); on the other platforms it goes through the outbox, paced and retried
-like a broadcast. The reporter is never sent anything: the bot does not know who they are, so they see questions
-and the outcome when they check with their receipt code.
+like a broadcast.
+
+A reporter who gave their name is told privately, on the account they sent the report from (not whatever accounts
+their roster entry has now: the Clerk could link one of hers to it), that a recipient asked them a question: that one
+is waiting, never what it says nor which case (the account may be shared, the outbox is plain text, and only the
+receipt code opens a case). Its outbox row names that account and no member or case; what remains is that a row
+exists at the moment a question was asked, which says no more than the name the reporter chose to give the
+recipients. An anonymous reporter is told nothing: the bot does not know who they are; they see questions, like the
+outcome, when they check with their receipt code.
 """
 
 from __future__ import annotations
@@ -48,6 +55,11 @@ def closed(reference: str, by: Member) -> str:
     return f"{by.name} closed the confidential case {reference} with an outcome. {read_it(reference)}"
 
 
+QUESTION_WAITING = ("A recipient of a confidential report you sent has asked you a question. To read and answer it, "
+                    "send me /case followed by your receipt code, here in this private chat. (I cannot show it "
+                    "without the code.)")
+
+
 def reminder(case: StoredCase) -> str:
     return (f"Reminder: the confidential case {case.reference}, sent to you on {case.created_at:%d %B %Y}, has not "
             f"been acknowledged yet. {read_it(case.reference)}, then acknowledge it with /cases {case.reference} "
@@ -69,3 +81,21 @@ async def tell_recipients(turn: Turn, case: StoredCase, text: str, *, event: str
         await turn.store.cases.queue_notice(case.id, case.council, to_json([Text(text)]), elsewhere,
                                             exclude=leave_out)
     return notices
+
+
+async def tell_reporter(turn: Turn, case: StoredCase, account: tuple[str, str] | None) -> tuple[list[Reply], bool]:
+    """``QUESTION_WAITING`` for a named reporter, on the ``account`` the report was sent from: a direct message with
+    this turn's replies when that is this platform, the outbox when a bot can write first there (Slack, Telegram).
+    Whether they were told: never an anonymous one (``None``), nor where neither reaches them (they see the
+    question when they check with their code)."""
+    if account is None:
+        return [], False
+    platform, user_id = account
+    if platform == turn.incoming.platform:
+        return [Reply((Text(QUESTION_WAITING),), visibility=Visibility.DIRECT_MESSAGE,
+                      target=Target(platform, user_id=user_id),
+                      meta={"kind": "reporter_notice", "event": "asked"})], True
+    if platform in DELIVERY_PLATFORMS:
+        await turn.store.cases.queue_to_account(case.council, to_json([Text(QUESTION_WAITING)]), platform, user_id)
+        return [], True
+    return [], False

@@ -108,9 +108,14 @@ async def _ask(turn: Turn, desk: CaseDesk, member: Member, case: StoredCase, que
     await turn.audit("case.question_asked", ref=case.reference)
     told = await notices.tell_recipients(turn, case, notices.asked(case.reference, member), event="asked",
                                          actor=member)
+    account = None if case.anonymous else (await desk.open(case)).reporter_account
+    to_reporter, reached = await notices.tell_reporter(turn, case, account)
+    sooner = ("I have told them privately that a question is waiting, not what it says" if reached else
+              "I cannot tell them sooner: I do not know who they are" if case.anonymous else
+              "I cannot reach them sooner where they sent it from")
+    told += to_reporter
     return [say(f"Your question is sealed with {case.reference}. The reporter sees it when they next check with "
-                "their receipt code (I cannot tell them sooner: I do not know who they are), and you will be told "
-                "when they answer.", kind="case_asked"), *told]
+                f"their receipt code ({sooner}), and you will be told when they answer.", kind="case_asked"), *told]
 
 
 async def _close(turn: Turn, desk: CaseDesk, member: Member, case: StoredCase, outcome: str) -> list[Reply]:

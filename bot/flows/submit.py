@@ -61,7 +61,7 @@ async def submit_action(run: FlowRun) -> ActionResult:
             council=council, flow=run.flow.name, about=about, recipient=route.recipient or "",
             recipients=recipients, reporter=turn.member,
             anonymous=answers.get("anonymous") == "yes" or turn.member is None,
-            answers=answers))
+            answers=answers, account=(turn.incoming.platform, turn.incoming.user_id)))
     except NoRecipients:
         return ActionResult([Reply((Text(f"Everyone recorded as {route.recipient} is someone this is about, so I "
                                          f"cannot deliver it. {NOT_DELIVERED}"),), meta={"kind": "not_delivered"})],

@@ -59,6 +59,18 @@ class CaseNotices:
         async with self.sessions() as session:
             return await notice_targets_in(session, case_id, platforms)
 
+    async def queue_to_account(self, council: str, content: list[dict[str, Any]], platform: str,
+                               user_id: str) -> int:
+        """One outbox message to one account, named by no member id or case (a named reporter's, told that a
+        question waits: ``bot.cases.notices.tell_reporter``)."""
+        now = utcnow()
+        async with self.sessions.begin() as session:
+            row = BroadcastRow(council=council, kind="direct", version=None, content=content, needs_ack=False,
+                               created_by=None, created_at=now, remind_after_s=None)
+            session.add(row)
+            await session.flush()
+            return await _enqueue(session, row.id, "broadcast", [(None, platform, user_id)], now)
+
     async def queue_notice(self, case_id: int, council: str, content: list[dict[str, Any]],
                            platforms: Collection[str], *, exclude: Collection[int] = ()) -> int:
         async with self.sessions.begin() as session:

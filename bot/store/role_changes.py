@@ -10,23 +10,35 @@ Two kinds of change are kept: a role given or taken away (``verb`` ``add``/``rem
 the roster entry of someone who receives reports about the Clerk or may confirm such changes (``verb`` ``link``:
 ``platform``/``handle`` are the account, ``member_id`` the entry, ``requested_by`` whoever issued the link code;
 ``bot.linking``), since an account the Clerk controls on a recipient's entry would receive reports about her.
+
+The roster file asks for changes too (``bot.roster_sync``): those are written with ``requested_by = FROM_FILE`` in
+the transaction that syncs the rest of the file (``sync_roster_file``), so a start either holds a change back and
+records it, or does neither. Confirming writes the decision and the change in one transaction (``confirm``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.people import Member
 from bot.store.broadcasts import aware
+from bot.store.database import serialise
+from bot.store.members import RosterEdit, Synced, Wanted, apply_edit, sync_in, synced_in
 from bot.store.models import RoleChangeRow, utcnow
 
 LAPSE_AFTER = timedelta(days=7)
 PENDING, CONFIRMED, REFUSED, LAPSED = "pending", "confirmed", "refused", "lapsed"
 ADD, REMOVE, LINK = "add", "remove", "link"
 """The kinds of change (``verb``)."""
+FROM_FILE = 0
+"""``requested_by`` of a change the council's roster file asked for (``bot.roster_sync``): no member has id 0."""
+FILE = "file"
+"""``platform`` of a role change the roster file asked for (``handle``: the member's name there)."""
 LINKED_ROLE = "account"
 """What a ``link`` change stores as its role (the column is not nullable; a link gives no role)."""
 
@@ -54,8 +66,35 @@ class RoleChange:
         return self.verb == LINK
 
     @property
+    def from_file(self) -> bool:
+        """Asked for by the roster file at a start, not by anyone in chat."""
+        return self.requested_by == FROM_FILE
+
+    @property
     def lapses_at(self) -> datetime:
         return self.created_at + LAPSE_AFTER
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A part of the roster file held back for a second person: a role given (``add``, with its ``committee``) or
+    taken away (``remove``) from the member the file calls ``name``, or an account (``platform``/``handle``)
+    linked to that member's entry (``link``)."""
+
+    verb: str
+    role: str
+    name: str
+    committee: str | None = None
+    platform: str = FILE
+    handle: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncPlan:
+    """What a sync of the roster file writes now, and what it holds back."""
+
+    wanted: tuple[Wanted, ...]
+    held: tuple[Held, ...] = ()
 
 
 def _change(row: RoleChangeRow) -> RoleChange:
@@ -83,6 +122,31 @@ class RoleChanges:
         return await self.request(council=council, verb=LINK, role=LINKED_ROLE, committee=None, member_id=member_id,
                                   platform=platform, handle=user_id, requested_by=issued_by)
 
+    async def sync_roster_file(self, council: str, plan: Callable[[list[Synced]], SyncPlan], *,
+                               now: datetime | None = None) -> list[RoleChange]:
+        """Sync ``council``'s roster file as ``plan`` decides from the roster as it stands, and keep what it holds
+        back as pending changes, in one transaction (two workers starting together take turns): the changes newly
+        asked for. One the file already asked for that is still pending, or was refused in the last
+        ``LAPSE_AFTER``, is not asked again at every start; after that it is."""
+        moment = now or utcnow()
+        async with self.sessions.begin() as session:
+            await serialise(session, "sync_roster")
+            decided = plan(await synced_in(session, council))
+            ids = await sync_in(session, council, decided.wanted)
+            asked: list[RoleChange] = []
+            for held in decided.held:
+                member_id = ids[held.name]
+                handle = held.handle if held.verb == LINK else held.name[:128]
+                row = RoleChangeRow(council=council, status=PENDING, verb=held.verb, role=held.role,
+                                    committee=held.committee, member_id=member_id, platform=held.platform,
+                                    handle=handle, requested_by=FROM_FILE, created_at=moment)
+                if await _asked_already(session, row, moment):
+                    continue
+                session.add(row)
+                await session.flush()
+                asked.append(_change(row))
+            return asked
+
     async def lapse(self, *, now: datetime | None = None) -> int:
         """Mark pending changes older than ``LAPSE_AFTER`` as lapsed; how many were."""
         cutoff = (now or utcnow()) - LAPSE_AFTER
@@ -108,18 +172,47 @@ class RoleChanges:
     async def decide(self, change_id: int, council: str, status: str, by: int, *,
                      now: datetime | None = None) -> RoleChange | None:
         """Confirm or refuse a pending, unlapsed change of ``council``; ``None`` if it is not (any more) pending,
-        so of two people deciding at once exactly one does."""
+        so of two people deciding at once exactly one does. A confirmation that changes the roster is ``confirm``."""
         assert status in (CONFIRMED, REFUSED)
-        moment = now or utcnow()
         async with self.sessions.begin() as session:
-            result = await session.execute(
-                update(RoleChangeRow).where(
-                    RoleChangeRow.id == change_id, RoleChangeRow.council == council, RoleChangeRow.status == PENDING,
-                    RoleChangeRow.created_at > moment - LAPSE_AFTER)
-                .values(status=status, decided_by=by, decided_at=moment)
-                .execution_options(synchronize_session=False))
-            if getattr(result, "rowcount", 0) != 1:
+            return await _decide(session, change_id, council, status, by, now or utcnow())
+
+    async def confirm(self, change_id: int, council: str, by: int, edit: RosterEdit, *,
+                      now: datetime | None = None) -> tuple[RoleChange, Member | None] | None:
+        """Confirm a pending change and make ``edit`` in one transaction: a failure part-way (a constraint, a lost
+        connection, a crash) leaves it pending and the roster as it was, never confirmed and not made, nor made
+        and still pending. ``None`` if it is not (any more) pending; else the change and the member afterwards."""
+        async with self.sessions.begin() as session:
+            decided = await _decide(session, change_id, council, CONFIRMED, by, now or utcnow())
+            if decided is None:
                 return None
-            row = await session.get(RoleChangeRow, change_id, populate_existing=True)
-            assert row is not None
-            return _change(row)
+            return decided, await apply_edit(session, council, edit)
+
+
+async def _decide(session: AsyncSession, change_id: int, council: str, status: str, by: int,
+                  moment: datetime) -> RoleChange | None:
+    """The one conditional ``UPDATE`` that decides a change (module docstring)."""
+    result = await session.execute(
+        update(RoleChangeRow).where(
+            RoleChangeRow.id == change_id, RoleChangeRow.council == council, RoleChangeRow.status == PENDING,
+            RoleChangeRow.created_at > moment - LAPSE_AFTER)
+        .values(status=status, decided_by=by, decided_at=moment)
+        .execution_options(synchronize_session=False))
+    if getattr(result, "rowcount", 0) != 1:
+        return None
+    row = await session.get(RoleChangeRow, change_id, populate_existing=True)
+    assert row is not None
+    return _change(row)
+
+
+async def _asked_already(session: AsyncSession, row: RoleChangeRow, moment: datetime) -> bool:
+    """Whether the roster file asked for this very change and it is pending, or was refused lately."""
+    lately = moment - LAPSE_AFTER
+    committee = RoleChangeRow.committee.is_(None) if row.committee is None else RoleChangeRow.committee == row.committee
+    found = await session.scalar(select(RoleChangeRow.id).where(
+        RoleChangeRow.council == row.council, RoleChangeRow.verb == row.verb, RoleChangeRow.role == row.role,
+        committee, RoleChangeRow.member_id == row.member_id, RoleChangeRow.platform == row.platform,
+        RoleChangeRow.handle == row.handle, RoleChangeRow.requested_by == FROM_FILE,
+        or_(and_(RoleChangeRow.status == PENDING, RoleChangeRow.created_at > lately),
+            and_(RoleChangeRow.status == REFUSED, RoleChangeRow.decided_at > lately))).limit(1))
+    return found is not None

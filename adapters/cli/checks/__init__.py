@@ -1,0 +1,1 @@
+"""The checks ``protocol-bot doctor`` runs (``adapters.cli.doctor``), one module per kind of thing checked."""
