@@ -101,6 +101,18 @@ def test_council_add_then_ask(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "fenwick      Fenwick Parish Council" in out
 
 
+def test_a_source_line_saved_above_the_protocol_is_not_its_title(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 15, finding 18: "# source: https://..." became the title in every citation."""
+    protocol = tmp_path / "fen.txt"
+    protocol.write_text("# source: https://www.example.gov.uk/fenwick-protocol.pdf\n\n1. Staff\n1.1 Councillors must "
+                        "not instruct employees directly.\n1.2 Employees answer to the Clerk.\n", encoding="utf-8")
+    assert run(["council", "add", "fenwick", str(protocol), "--name", "Fenwick Parish Council"], capsys)[0] == 0
+    code, out, _ = run(["ask", "can I instruct employees?", "--council", "fenwick"], capsys)
+    assert code == 0 and "(Fenwick Parish Council, Member/Officer Protocol, 1.1)" in out
+    assert "example.gov.uk" not in out
+
+
 def test_council_add_rejects_empty_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("", encoding="utf-8")

@@ -26,6 +26,9 @@ RECORD_PATTERNS: tuple[str, ...] = (
     r"^(date\s+of\s+)?(next\s+)?review(\s+date)?\s*(:|-|–|due)\s*.{0,40}$",
     r"^last\s+(updated|reviewed|revised|amended)\b.{0,40}$",
     r"^(version|issue|revision)\s*:?\s*v?\d+(\.\d+)*\b(?!.*\b(must|should|will|shall)\b).{0,80}$",
+    # Where the file came from, as a person saving it notes it ("# source: https://..."; a bare address).
+    r"^(source|url|link|from|downloaded from|retrieved from|saved from|taken from)\s*:?\s*(https?://|www\.)\S+$",
+    r"^(https?://|www\.)\S+$",
 )
 """Lines about the document (its adoption, review, version) or about the web page it was saved from."""
 _VERSION_HEADING = re.compile(
