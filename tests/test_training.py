@@ -64,20 +64,6 @@ def test_examples_pair_a_question_with_its_answer_and_a_near_miss_from_the_same_
         assert example.negative in passages and example.positive in passages
 
 
-def test_the_answering_sentence_is_told_apart_from_its_own_clause_s_other_sentences() -> None:
-    """The bot leads with the sentence the encoder scores highest: it must learn which sentence of the clause
-    answers, so the sentence example's negative is a sibling that holds no label, never a lead-in."""
-    questions = [q for q in load("train") if q["council"] == "wendlebury" and q["kind"] == "answerable"][:40]
-    examples = build(questions, HashEmbedder().embed, seed=1)
-    chunks = chunks_for(clauses_of("wendlebury"))
-    clause_of = {c.embed_text: c.clause_index for c in chunks if c.segment >= 0}
-    siblings = [e for e in examples if clause_of.get(e.positive) is not None
-                and clause_of.get(e.positive) == clause_of.get(e.negative)]
-    assert len(siblings) >= 10
-    for example in siblings:
-        assert not example.negative.rstrip().endswith(":")
-
-
 def test_answerable_questions_also_teach_none_when_their_answer_is_withheld() -> None:
     from training.rerank_groups import build as build_groups
 

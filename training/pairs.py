@@ -3,10 +3,7 @@
 The passage is what the index embeds (``knowledge.chunks``): the answering sentence with its heading and lead-in,
 and the whole clause, so the encoder learns both shapes the search compares a question with. The negative is a
 hard one: a passage of the same protocol that the base model ranks close to the question but that holds none of
-its labels (chosen at random among the ten closest with a fixed seed). For the answering sentence the negative is
-a sibling instead, when the clause has one: a sentence of the same clause that holds no label (one of the two the
-base model ranks closest). Cross-clause negatives alone taught the encoder which clause answers but not which of
-its sentences does, and the bot leads with the sentence it scores highest (session 7).
+its labels (chosen at random among the ten closest with a fixed seed).
 """
 
 from __future__ import annotations
@@ -25,7 +22,6 @@ from knowledge.retrieval import query_text
 from training.corpus import answer_clauses, clauses_of
 
 HARD_POOL = 10
-SIBLING_POOL = 2
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -42,22 +38,20 @@ def anchor_of(question: dict[str, Any]) -> str:
     return query_text(question["question"], question.get("role"), expand=False)
 
 
-def _sentences(chunks: list[Chunk], clause: int, phrases: list[str]) -> tuple[list[int], list[int]]:
-    """The clause's contextual sentence chunks: those holding a label, and the others (lead-ins left out: the bot
-    never leads with "Officers can expect:")."""
+def _positives(chunks: list[Chunk], clause: int, phrases: list[str]) -> list[int]:
+    """The clause's whole chunk and the first contextual sentence chunk holding a label (if any)."""
+    mine = [i for i, c in enumerate(chunks) if c.clause_index == clause]
+    whole = [i for i in mine if chunks[i].segment < 0]
     wanted = [normalise(p) for p in phrases]
     seen_segments: set[int] = set()
-    labelled: list[int] = []
-    others: list[int] = []
-    for i, chunk in enumerate(chunks):  # contextual chunks come before the bare ones for each segment
-        if chunk.clause_index != clause or chunk.segment < 0 or chunk.segment in seen_segments:
-            continue
-        seen_segments.add(chunk.segment)
-        if any(w in normalise(chunk.embed_text) for w in wanted):
-            labelled.append(i)
-        elif not chunk.embed_text.rstrip().endswith(":"):
-            others.append(i)
-    return labelled, others
+    sentence: list[int] = []
+    for i in mine:  # contextual chunks come before the bare ones for each segment
+        chunk = chunks[i]
+        if chunk.segment >= 0 and chunk.segment not in seen_segments:
+            seen_segments.add(chunk.segment)
+            if any(w in normalise(chunk.embed_text) for w in wanted):
+                sentence.append(i)
+    return whole[:1] + sentence[:1]
 
 
 def build(questions: list[dict[str, Any]], encode: Encode, *, seed: int) -> list[Example]:
@@ -78,14 +72,9 @@ def build(questions: list[dict[str, Any]], encode: Encode, *, seed: int) -> list
             answering = answer_clauses(q)
             if not answering:
                 continue
-            ranked = [int(i) for i in np.argsort(-row)]
-            wrong = [i for i in ranked if chunks[i].clause_index not in answering]
-            whole = next(i for i, c in enumerate(chunks) if c.clause_index == answering[0] and c.segment < 0)
-            examples.append(Example(anchor, texts[whole], texts[rng.choice(wrong[:HARD_POOL])]))
-            labelled, others = _sentences(chunks, answering[0], q["expect"])
-            if labelled:
-                siblings = [i for i in ranked if i in set(others)][:SIBLING_POOL]
-                negative = rng.choice(siblings) if siblings else rng.choice(wrong[:HARD_POOL])
-                examples.append(Example(anchor, texts[labelled[0]], texts[negative]))
+            wrong = [int(i) for i in np.argsort(-row) if chunks[int(i)].clause_index not in answering]
+            for positive in _positives(chunks, answering[0], q["expect"]):
+                negative = rng.choice(wrong[:HARD_POOL])
+                examples.append(Example(anchor, texts[positive], texts[negative]))
     rng.shuffle(examples)
     return examples
