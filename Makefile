@@ -8,7 +8,11 @@ export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: run test lint typecheck unit bench eval train clean
 
+# Debian's Chromium for the web console's browser tests (Playwright drives /usr/bin/chromium; a vendor browser
+# download does not work here). Without root or apt the browser tests skip and say why.
 $(STAMP): pyproject.toml
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| echo "chromium could not be installed: the browser tests (tests/web/test_web_browser.py) will be skipped"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -14,6 +14,7 @@ from typing import Any
 from adapters.cli import batch, bind, cases, councils, doctor, members, publish, route, serve
 from adapters.cli.checks.home import HomeNotWritable, refused_write
 from adapters.cli.runtime import make_service
+from adapters.web import cli as web_cli
 from bot.qa import EmptyQuestionError, QaService
 from bot.store import Store, StoreError
 from bot.store.database import database_url, shown
@@ -196,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_parser(sub)
     cases.add_parser(sub)
     serve.add_parser(sub)
+    web_cli.extend_serve(sub)
+    web_cli.add_login_link(sub)
     doctor.add_parser(sub)
     return parser
 
