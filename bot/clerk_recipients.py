@@ -12,15 +12,22 @@ to the person it is about). Comparing that set before and after a change catches
 adding or removing the role, a new member, a member removed, a committee renamed, a recipient made Clerk too.
 A Clerk never confirms, nor does the person who asked; where the one asking holds the confirming role themselves,
 the second person is the Vice-Chair (the Chair for a Vice-Chair) or another holder of that role.
+
+The routing itself is guarded too: it lives in the profile, which the Clerk may edit. The part of it naming who
+receives reports about the Clerk and who confirms (``config.routing.ClerkRouting``) applies as last accepted
+(``bot.store.clerk_routings``) until a second person accepts the file's version (``bot.roster_sync``). The routing
+book and ``/role`` read it synchronously, so each process remembers the accepted part per profile file
+(``remember``, at every sync and confirmation) and applies it over the file (``governing``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from bot.people import ROLE_LABELS, Member
-from config.routing import Holder, RoutingConfig
+from config.routing import ClerkRouting, Holder, RoutingConfig
 
 SUBJECT = "clerk"
 DEFAULT_CONFIRMER = Holder(role="chair")
@@ -28,6 +35,17 @@ SECOND = {"chair": "vice-chair", "vice-chair": "chair"}
 """Whose holders are the second person when the one asking holds the confirming role themselves."""
 NEW_MEMBER = -1
 """The id a member added by a change is given while the change is only being weighed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rerouting:
+    """A routing of reports about the Clerk the roster file asks for instead of the accepted one."""
+
+    proposal: int
+    """The version asked for (``bot.store.clerk_routings``)."""
+    asked: ClerkRouting
+    words: str
+    """"reports about the Clerk would go to ... instead of ...", with the roster as it stood when looked up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +62,8 @@ class Change:
     platform: str | None = None
     """For a ``link`` (an account linked to ``target``'s entry, ``bot.linking``): the account's platform;
     ``handle`` is its user id."""
+    rerouting: Rerouting | None = None
+    """For a ``routing`` change (the file's routing of reports about the Clerk): what it asks for."""
 
 
 def holds(member: Member, holder: Holder) -> bool:
@@ -176,3 +196,75 @@ def who_confirms(members: list[Member], config: RoutingConfig, asked_by: int) ->
     if not others and not standing_in:
         wording += ", and nobody on the roster is that now"
     return Confirmation(others + standing_in, wording, True)
+
+
+_accepted: dict[tuple[Path | None, str], ClerkRouting] = {}
+_generation = 0
+
+
+def _file(source: Path | None) -> Path | None:
+    return source.resolve() if source is not None else None
+
+
+def remember(council: str, source: Path | None, accepted: ClerkRouting) -> None:
+    """What the database holds as ``council``'s accepted routing of reports about the Clerk (module docstring)."""
+    global _generation
+    key = (_file(source), council)
+    if _accepted.get(key) != accepted:
+        _accepted[key] = accepted
+        _generation += 1
+
+
+def generation() -> int:
+    """Changes whenever ``remember`` learns something new, so a routing book knows to look again."""
+    return _generation
+
+
+def governing(council: str, config: RoutingConfig) -> RoutingConfig:
+    """``config``, as read from its profile, the way the bot applies it: reports about the Clerk routed, and
+    changes to that confirmed, as last accepted. A process that never synced the profile (``protocol-bot route``)
+    has nothing remembered and reads the file as it is."""
+    accepted = _accepted.get((_file(config.source), council))
+    return config if accepted is None else accepted.governing(config)
+
+
+def _key(holder: Holder) -> tuple[str, str | None]:
+    return holder.role, holder.committee.casefold() if holder.committee else None
+
+
+def _receivers(routing: RoutingConfig) -> set[tuple[str, str | None]]:
+    return {_key(h) for h in recipient_holders(routing)}
+
+
+def reroutes(accepted: ClerkRouting, asked: ClerkRouting) -> bool:
+    """Whether ``asked`` would change which roles (and committees) receive reports about the Clerk, or which one
+    confirms changes to that; where neither routing sends those reports to anyone there is nothing to guard."""
+    before, after = accepted.alone(), asked.alone()
+    if not recipient_holders(before) and not recipient_holders(after):
+        return False
+    return _receivers(before) != _receivers(after) or _key(confirmer(before)) != _key(confirmer(after))
+
+
+def _receiving(members: list[Member], routing: RoutingConfig) -> str:
+    """"the chair of the Staffing committee (Cllr Alan Whitcombe)": each role that receives, with its holders (a
+    rule naming the Clerk herself is left out: she never receives them)."""
+    parts = [f"{title(h)} ({names(m for m in members if SUBJECT not in m.roles and holds(m, h))})"
+             for h in recipient_holders(routing) if h.role != SUBJECT]
+    if len(parts) < 2:
+        return parts[0] if parts else "nobody"
+    return f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def rerouted(members: list[Member], accepted: ClerkRouting, asked: ClerkRouting) -> str:
+    """What ``asked`` would change, in words, with the roster as it is: "reports about the Clerk would go to the
+    Chair (Cllr Priya Nandakumar) instead of the chair of the Staffing committee (Cllr Alan Whitcombe)"."""
+    before, after = accepted.alone(), asked.alone()
+    said = []
+    if _receivers(before) != _receivers(after):
+        said.append(f"reports about the Clerk would go to {_receiving(members, after)} instead of "
+                    f"{_receiving(members, before)}")
+    if _key(confirmer(before)) != _key(confirmer(after)):
+        said.append(f"changes to that would be confirmed by {title(confirmer(after))} "
+                    f"({names(confirmers(members, after))}) instead of {title(confirmer(before))} "
+                    f"({names(confirmers(members, before))})")
+    return "; ".join(said)

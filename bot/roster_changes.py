@@ -1,15 +1,20 @@
 """Making a roster change, and saying in words what it does: one place for both, so a change confirmed a day later
 by the Chair is made exactly as the Clerk's own change would have been, and described the same way to everyone.
-A ``link`` (an account linked to a guarded roster entry, ``bot.linking``) is made and described here too.
+A ``link`` (an account linked to a guarded roster entry, ``bot.linking``) is made and described here too, and so is
+a ``routing`` change (the roster file's routing of reports about the Clerk, ``bot.roster_sync``), which changes
+nobody's roles: it is described by who would receive those reports instead of whom, with the roster as it is.
 """
 
 from __future__ import annotations
 
-from bot.clerk_recipients import Change
+from pydantic import ValidationError
+
+from bot.clerk_recipients import Change, Rerouting, rerouted, reroutes
 from bot.people import Member
 from bot.store import Store
 from bot.store.members import RosterEdit
-from bot.store.role_changes import LINK, RoleChange
+from bot.store.role_changes import FILE, LINK, ROUTING, RoleChange
+from config.routing import ClerkRouting
 
 PLATFORM_NAMES = {"slack": "Slack", "telegram": "Telegram", "terminal": "terminal"}
 
@@ -26,6 +31,8 @@ def role_text(role: str, committee: str | None) -> str:
 def what(change: Change) -> str:
     """"give Cllr Ruth Okafor the role committee chair (Staffing)": the change in words, for every message."""
     target = change.target
+    if change.rerouting is not None:
+        return f"routing: {change.rerouting.words}"
     if change.verb == LINK:
         assert target is not None  # resolved only while the member is on the roster
         return f"link a {platform_name(change.platform)} account to {target.name}"
@@ -56,6 +63,8 @@ def edit_for(platform: str, change: Change, *, source: str | None = "chat") -> R
 
 def outcome(change: Change, member: Member | None) -> str:
     """What to tell whoever made ``change``, with the member as it left them (``None``: off the roster)."""
+    if change.rerouting is not None:
+        return "The routing of reports about the Clerk in the council's roster file applies now."
     if change.verb == LINK:
         assert change.target is not None
         return f"That {platform_name(change.platform)} account is now {change.target.name}'s."
@@ -75,6 +84,8 @@ async def apply_change(store: Store, council: str, platform: str, change: Change
 
 async def resolve(store: Store, stored: RoleChange) -> Change | str:
     """A stored change against the roster as it is now, or why it can no longer be made as asked."""
+    if stored.is_routing:
+        return await _rerouting(store, stored)
     if stored.member_id is None:
         target = await store.members.by_identity(stored.platform, stored.handle)
         if target is not None and target.council != stored.council:
@@ -91,9 +102,27 @@ async def resolve(store: Store, stored: RoleChange) -> Change | str:
                   stored.handle)
 
 
+async def _rerouting(store: Store, stored: RoleChange) -> Change | str:
+    """A ``routing`` change against the routing accepted now and the roster as it is."""
+    proposal = await store.clerk_routings.get(int(stored.handle))
+    accepted = await store.clerk_routings.accepted(stored.council)
+    if proposal is None or accepted is None:
+        return "that routing is no longer on record"
+    try:
+        asked, now = ClerkRouting.model_validate(proposal.routing), ClerkRouting.model_validate(accepted.routing)
+    except ValidationError:
+        return "that routing can no longer be read"
+    if not reroutes(now, asked):
+        return "it would change nothing now"
+    words = rerouted(await store.members.of_council(stored.council), now, asked)
+    return Change(ROUTING, ROUTING, None, None, stored.handle, FILE, Rerouting(proposal.id, asked, words))
+
+
 def described(stored: RoleChange, resolved: Change | str) -> str:
     if isinstance(resolved, Change):
         return what(resolved)
+    if stored.is_routing:
+        return f"routing: a change to who receives reports about the Clerk ({resolved})"
     if stored.is_link:
         return f"link a {platform_name(stored.platform)} account ({resolved})"
     verb = "give" if stored.verb == "add" else "take away"

@@ -8,13 +8,19 @@ from with this turn's replies, on the others through the outbox like a case noti
 what changes, never anything about any case: they may not know a case exists, and must not learn it from this.
 
 An account linked to a guarded roster entry (``bot.linking``) waits here too, as a ``link`` change: confirmed and
-refused the same way, except that whoever issued the link code, or holds the account now, cannot decide it.
+refused the same way, except that whoever issued the link code, or holds the account now, cannot decide it. So does
+a ``routing`` change the roster file asked for (``bot.roster_sync``): confirmed, its routing of reports about the
+Clerk becomes the accepted one, here and (at their next start or ``/role pending``) in every other worker.
+
+Who confirms, and who receives, is always judged by the routing as accepted (``routing_of``), never by the file's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from bot.broadcasts.compose import to_json
@@ -26,9 +32,11 @@ from bot.clerk_recipients import (
     after,
     confirmer,
     confirmers,
+    governing,
     holds,
     names,
     recipients,
+    remember,
     seconds,
     title,
     who_confirms,
@@ -38,14 +46,27 @@ from bot.messages import Reply, Target, Text, Visibility, say
 from bot.people import ROLE_LABELS, Member, can
 from bot.roster_changes import described, edit_for, outcome, resolve, what
 from bot.store.role_changes import LAPSE_AFTER, LAPSED, PENDING, REFUSED, RoleChange
-from config.routing import RoutingConfig, load_routing
+from config.routing import ClerkRouting, RoutingConfig, load_routing
 
 DAYS = LAPSE_AFTER.days
 NOBODY_CAN = " Nobody on the roster can confirm it now: whoever runs the bot can correct the council's roster file."
 
 
 def routing_of(turn: Turn, council: str) -> RoutingConfig:
-    return load_routing(council, turn.services.qa.library.home)[0]
+    """The council's routing as the bot applies it: the profile's, with reports about the Clerk routed (and changes
+    to that confirmed) as last accepted (``bot.clerk_recipients.governing``)."""
+    return governing(council, load_routing(council, turn.services.qa.library.home)[0])
+
+
+async def routing_now(turn: Turn, council: str) -> RoutingConfig:
+    """``routing_of`` after reading the accepted routing from the database: another worker may have confirmed a
+    routing change since this one started."""
+    config = load_routing(council, turn.services.qa.library.home)[0]
+    accepted = await turn.store.clerk_routings.accepted(council)
+    with suppress(ValidationError):  # unreadable (an older schema): the next sync accepts the file's
+        if accepted is not None:
+            remember(council, config.source, ClerkRouting.model_validate(accepted.routing))
+    return governing(council, config)
 
 
 def _ids(members: Iterable[Member]) -> frozenset[int]:
@@ -145,7 +166,7 @@ def _may_see(member: Member, config: RoutingConfig, deputy: bool) -> bool:
 async def pending(turn: Turn, *, deputy: bool) -> list[Reply]:
     member = turn.member
     assert member is not None
-    config = routing_of(turn, member.council)
+    config = await routing_now(turn, member.council)
     if not _may_see(member, config, deputy):
         return [say(f"Sorry, /role pending is only for the Clerk and {title(confirmer(config))}.",
                     visibility=Visibility.EPHEMERAL, kind="refusal")]
@@ -184,7 +205,7 @@ async def decide(turn: Turn, verb: str, number: str) -> list[Reply]:
         return [say("A Clerk can never confirm or refuse a change to who receives reports about the Clerk.",
                     visibility=Visibility.EPHEMERAL, kind="refusal")]
     members = await store.members.of_council(council)
-    config = routing_of(turn, council)
+    config = await routing_now(turn, council)
     confirm = who_confirms(members, config, stored.requested_by)
     if actor.id == stored.requested_by:
         did = "issued the link code for" if stored.is_link else "asked for"
@@ -203,7 +224,12 @@ async def decide(turn: Turn, verb: str, number: str) -> list[Reply]:
         return [say(f"Change {n} cannot be made as the roster now stands: {resolved}. You can refuse it: "
                     f"/role refuse {n}.", kind="roles")]
     confirmed: tuple[RoleChange, Member | None] | None = None
-    if verb == "confirm":
+    routed_after = config
+    if verb == "confirm" and isinstance(resolved, Change) and resolved.rerouting is not None:
+        routed = await store.role_changes.confirm_routing(n, council, actor.id)
+        confirmed = (routed, None) if routed else None
+        decided = routed
+    elif verb == "confirm":
         assert isinstance(resolved, Change)
         try:  # decided and made in one transaction: a failure leaves it pending, the roster untouched
             confirmed = await store.role_changes.confirm(n, council, actor.id, edit_for(
@@ -233,17 +259,21 @@ async def decide(turn: Turn, verb: str, number: str) -> list[Reply]:
         later = await store.members.of_council(council)
         if stored.is_link:
             await turn.audit("link.redeemed", ref=str(member_id))
+        elif stored.is_routing:
+            await turn.audit("routing.changed", ref=stored.handle)
+            routed_after = await routing_now(turn, council)
         else:
             await turn.audit("roles.changed", ref=f"{member_id}:{'+' if resolved.verb == 'add' else '-'}"
                                                   f"{resolved.role}")
         await turn.audit("roles.change_confirmed", ref=str(n))
-        goes = f"Reports about the Clerk now go to {names(recipients(later, config))}."
+        goes = f"Reports about the Clerk now go to {names(recipients(later, routed_after))}."
         made = "It is linked now." if stored.is_link else f"It is made now. {goes}"
         notice = f"{actor.name} confirmed change {n}, {asked}: {done}. {made}"
         reply = f"Confirmed change {n}: {done}. {now}" + ("" if stored.is_link else f" {goes}")
     member = [resolved.target] if isinstance(resolved, Change) and resolved.target and stored.is_link else []
-    everyone = {m.id: m for m in (*recipients(members, config), *recipients(later, config), *confirm.who,
-                                  *([asker] if asker else []), *member)}
+    newly = confirmers(later, routed_after) if routed_after is not config else ()
+    everyone = {m.id: m for m in (*recipients(members, config), *recipients(later, routed_after), *confirm.who,
+                                  *newly, *([asker] if asker else []), *member)}
     others = [m for m in everyone.values() if m.id != actor.id]
     event = "confirmed" if verb == "confirm" else "refused"
     replies = [say(reply, kind="roles"), *await tell(turn, council, others, notice, event=event)]

@@ -15,6 +15,13 @@ then: "whoever runs the bot can correct the council's roster file").
 A member the file adds is put on the roster with the roles that need nobody's confirmation (possibly none yet); a
 member the file drops keeps the roles whose removal waits. A change the file asked for and the Chair refused is not
 asked again at every start (``RoleChanges.sync_roster_file``); a confirmed one leaves the member to the file.
+
+The file's routing is weighed first, the same way (``sync_routing``): if its rules about the Clerk, its personnel
+body or ``confirms_recipient_changes`` would change which roles receive reports about the Clerk, or which one
+confirms, compared with the routing last accepted (``bot.store.clerk_routings``), that is one pending ``routing``
+change, and until it is confirmed reports about the Clerk are routed, and changes confirmed, as accepted
+(``bot.clerk_recipients.governing``); the roster is then weighed under that routing. A council's first sync, or one
+nobody could confirm, accepts the file's routing as it is; so does an edit that changes no such role.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
+
+from pydantic import ValidationError
 
 from bot.broadcasts.compose import to_json
 from bot.broadcasts.settings import DELIVERY_PLATFORMS
@@ -33,6 +43,8 @@ from bot.clerk_recipients import (
     guarded,
     recipient_holders,
     recipients,
+    remember,
+    reroutes,
     title,
     touches,
     who_confirms,
@@ -45,7 +57,7 @@ from bot.store import Store
 from bot.store.members import Synced, Wanted
 from bot.store.role_changes import FROM_FILE, LINK, Held, RoleChange, SyncPlan
 from config.councils import RosterEntry
-from config.routing import RoutingConfig
+from config.routing import ClerkRouting, RoutingConfig
 
 log = logging.getLogger(__name__)
 
@@ -156,9 +168,11 @@ def _listed(state: list[Synced], entries: dict[str, RosterEntry], ids: dict[str,
 
 async def sync_roster_file(store: Store, council: str, roster: Sequence[RosterEntry],
                            config: RoutingConfig) -> list[RoleChange]:
-    """Sync ``council``'s roster file (module docstring); the changes newly held back, whose confirmers and
-    current recipients have been told through the outbox."""
+    """Sync ``council``'s roster file, ``config`` being its routing as written (module docstring); the changes
+    newly held back, whose confirmers and current recipients have been told through the outbox."""
+    config, rerouted = await sync_routing(store, council, config)
     asked = await store.role_changes.sync_roster_file(council, lambda state: plan(state, roster, config))
+    asked = [*rerouted, *asked]
     if not asked:
         return []
     members = await store.members.of_council(council)
@@ -168,15 +182,39 @@ async def sync_roster_file(store: Store, council: str, roster: Sequence[RosterEn
     return asked
 
 
+async def sync_routing(store: Store, council: str, config: RoutingConfig) -> tuple[RoutingConfig, list[RoleChange]]:
+    """The file's routing of reports about the Clerk against the accepted one (module docstring): the routing the
+    bot applies now (remembered for this process, ``bot.clerk_recipients.remember``), and the change newly held."""
+    asked = ClerkRouting.of(config)
+
+    def held(accepted: dict[str, Any], members: list[Member]) -> bool:
+        try:
+            before = ClerkRouting.model_validate(accepted)
+        except ValidationError:  # written by a version whose routing schema is gone: the file's is all there is
+            log.warning("%s: the accepted routing can no longer be read; the file's is accepted", council)
+            return False
+        return reroutes(before, asked) and bool(who_confirms(members, before.alone(), FROM_FILE).who)
+
+    accepted, change = await store.role_changes.sync_routing(council, asked.model_dump(mode="json"), held)
+    routing = ClerkRouting.model_validate(accepted)
+    remember(council, config.source, routing)
+    return routing.governing(config), [change] if change else []
+
+
 async def _tell(store: Store, council: str, stored: RoleChange, members: list[Member], config: RoutingConfig) -> None:
     """The confirmers (with how to decide) and the current recipients, in the words ``/role`` uses; for an account,
     the member it is attached to as well (on the accounts they already have)."""
     resolved = await resolve(store, stored)
-    if not isinstance(resolved, Change) or resolved.target is None:
+    if not isinstance(resolved, Change) or (resolved.target is None and resolved.rerouting is None):
         return
     n, target = stored.id, resolved.target
     confirm = who_confirms(members, config, FROM_FILE)
-    if stored.is_link:
+    concerned: list[Member] = []
+    if resolved.rerouting is not None:
+        notice = (f"The council's roster file asks for a routing change (change {n}): {resolved.rerouting.words}. "
+                  f"Within {DAYS} days it needs confirming by {confirm.wording}; until then nothing changes.")
+    elif stored.is_link:
+        assert target is not None
         why = guarded(members, config).get(target.id, "receives reports about the Clerk")
         notice = (f"The council's roster file attaches a {platform_name(stored.platform)} account to {target.name}'s "
                   f"roster entry (change {n}). {target.name} {why}, so a second person must confirm it. Within "
@@ -186,7 +224,6 @@ async def _tell(store: Store, council: str, stored: RoleChange, members: list[Me
         touched, would = effect(members, after(members, resolved), config)
         notice = (f"The council's roster file asks for a roster change that {touched}: {what(resolved)} (change {n})."
                   f" {would} Within {DAYS} days it needs confirming by {confirm.wording}; until then nothing changes.")
-        concerned = []
     ask = (f" You can confirm it with /role confirm {n} or refuse it with /role refuse {n} (/role pending lists "
            "what is waiting).")
     theirs = f" If the account is not yours, tell {title(confirmer(config))} so that it is refused."

@@ -8,6 +8,10 @@ file and the rule, because a wrong route sends someone's complaint to the wrong 
 
 Where the protocol is silent the route says so and carries the outside routes that fit (``config.routing``
 ``OutsideRoute``: the Monitoring Officer, Protect, ACAS), which are shown as not from the protocol.
+
+Reports about the Clerk are routed as last accepted, not as the profile now says (``bot.clerk_recipients.governing``:
+the Clerk may have edited it; ``bot.roster_sync``): the book checks the file as written, then routes by the routing
+in force, and binds it again whenever this process learns that a second person accepted a new one.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.clerk_recipients import generation, governing
 from config.councils import CouncilProfile, RosterEntry
 from config.routing import OutsideRoute, RouteRule, RoutingConfig, RoutingConfigError, load_routing
 from knowledge.citation import cite
@@ -90,18 +95,33 @@ class RoutingBook:
     def __init__(self, council: str, config: RoutingConfig, index: CouncilIndex, profile: CouncilProfile,
                  source: Path | None = None) -> None:
         self.council = council
-        self.config = config
+        self.written = config
+        """As the profile has it; ``config`` is the routing in force."""
         self.index = index
         self.profile = profile
-        where = str(source) if source else f"council {council}"
-        self._rules = tuple(self._bind(rule, where) for rule in config.rules)
+        self._where = str(source) if source else f"council {council}"
+        self._load(config)  # the file as written is checked whole, a part waiting for a second person too
+        self._seen = -1
+        self._refresh()
+
+    def _load(self, config: RoutingConfig) -> None:
+        self.config = config
+        self._rules = tuple(self._bind(rule, self._where) for rule in config.rules)
         self._personnel: _BoundRule | None = None
         if config.personnel is not None:
             staffing = config.personnel
             as_rule = RouteRule(id="personnel", recipient=staffing.recipient, holder=staffing.holder,
                                 clauses=staffing.clauses, reporter=staffing.reporter, about=staffing.about,
                                 concern=staffing.concern, applies_because=staffing.applies_because)
-            self._personnel = self._bind(as_rule, where)
+            self._personnel = self._bind(as_rule, self._where)
+
+    def _refresh(self) -> None:
+        """Bind the routing in force again if this process has learnt of a new accepted one since."""
+        if self._seen != generation():
+            self._seen = generation()
+            config = governing(self.council, self.written)
+            if config != self.config:
+                self._load(config)
 
     def _bind(self, rule: RouteRule, where: str) -> _BoundRule:
         by_id = {c.clause_id: c for c in self.index.clauses}
@@ -170,6 +190,7 @@ class RoutingBook:
     def personnel(self, reporter: str, about: str, concern: str | None = None) -> Route | None:
         """The configured body with delegated staffing authority (grievances; reports about the recipient), where
         the clauses it rests on cover this reporter, subject and concern (``None``: a grievance)."""
+        self._refresh()
         staffing = self.config.personnel
         if self._personnel is None or staffing is None or not staffing.serves(reporter, about, concern):
             return None
@@ -180,6 +201,7 @@ class RoutingBook:
 
     def holders(self, route: Route) -> tuple[str, str | None] | None:
         """(role, committee) of whoever receives deliveries for ``route``; ``None`` for a procedure."""
+        self._refresh()
         rule = next((b.rule for b in self._rules if b.rule.id == route.rule_id), None)
         if rule is None and self._personnel is not None and route.rule_id == "personnel":
             rule = self._personnel.rule
@@ -188,6 +210,7 @@ class RoutingBook:
         return rule.holder.role, rule.holder.committee
 
     def route(self, reporter: str, about: str, concern: str) -> Route:
+        self._refresh()
         for bound in self._rules:
             rule = bound.rule
             if rule.matches(reporter, about, concern):
@@ -202,6 +225,7 @@ class RoutingBook:
     def suggestion(self, reporter: str, about: str, concern: str) -> str | None:
         """The council's own "you could ask ..." (labelled not from the protocol); never a Clerk when the Clerk is
         the one the concern is about or the one raising it."""
+        self._refresh()
         fallback = self.config.fallback
         if concern == "code_of_conduct_breach" and fallback.code_of_conduct_breach:
             ask = fallback.code_of_conduct_breach
@@ -215,6 +239,7 @@ class RoutingBook:
 
     def outside(self, reporter: str, about: str, concern: str, quoted: str = "") -> tuple[OutsideRoute, ...]:
         """Routes not from the protocol that fit, leaving out any the quoted protocol text already names."""
+        self._refresh()
         return tuple(o for o in self.config.outside_routes()
                      if o.matches(reporter, about, concern) and not _names(o, quoted))
 

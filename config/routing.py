@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from config.councils import ROLES, profile_paths
 
@@ -180,9 +180,63 @@ class RoutingConfig(BaseModel):
     confirms_recipient_changes: Holder | None = None
     """Who must confirm a roster change that would change who receives reports about the Clerk (``{role:
     vice-chair}``); without it, the Chair. A Clerk never can, whatever this says (``bot.clerk_recipients``)."""
+    _source: Path | None = PrivateAttr(default=None)
+    """The profile it was read from (``load_routing``): what the bot remembers the accepted routing by."""
 
     def outside_routes(self) -> tuple[OutsideRoute, ...]:
         return (self.monitoring_officer.route(), *self.outside)
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
+
+
+CLERK: About = "clerk"
+
+
+class ClerkRouting(BaseModel):
+    """The part of a council's routing that decides who receives reports about the Clerk and who confirms a change
+    to that: every rule about the Clerk, the personnel body where it hears about the Clerk, and
+    ``confirms_recipient_changes``. The Clerk may be the one editing the profile, so this part is kept as last
+    accepted (``bot.roster_sync``) and governs until a second person accepts the file's version of it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rules: tuple[RouteRule, ...] = ()
+    personnel: Personnel | None = None
+    confirms: Holder | None = None
+
+    @classmethod
+    def of(cls, config: RoutingConfig) -> ClerkRouting:
+        personnel = config.personnel if config.personnel is not None and CLERK in config.personnel.about else None
+        return cls(rules=tuple(r for r in config.rules if CLERK in r.about), personnel=personnel,
+                   confirms=config.confirms_recipient_changes)
+
+    def alone(self) -> RoutingConfig:
+        """This part as a routing of its own (enough to say who receives and who confirms)."""
+        return RoutingConfig(rules=self.rules, personnel=self.personnel, confirms_recipient_changes=self.confirms)
+
+    def governing(self, config: RoutingConfig) -> RoutingConfig:
+        """``config`` with reports about the Clerk routed, and changes to that confirmed, as this part says; the
+        rest as ``config`` says. A rule of ``config`` about the Clerk and others keeps the others (renamed where
+        its id is also one of this part's, so each rule id names one holder); the personnel body is this part's
+        whole where it has one (one body hears grievances and reports about the Clerk alike)."""
+        if ClerkRouting.of(config) == self:
+            return config
+        ours = {rule.id for rule in self.rules}
+        rest = []
+        for rule in config.rules:
+            about = tuple(a for a in rule.about if a != CLERK)
+            if about:
+                rest.append(rule.model_copy(update={"about": about, "id": f"{rule.id}~file" if rule.id in ours
+                                                    else rule.id}))
+        rules = (*(rule.model_copy(update={"about": (CLERK,)}) for rule in self.rules), *rest)
+        personnel = self.personnel
+        if personnel is None and config.personnel is not None:
+            about = tuple(a for a in config.personnel.about if a != CLERK)
+            personnel = config.personnel.model_copy(update={"about": about}) if about else None
+        return config.model_copy(update={"rules": rules, "personnel": personnel,
+                                         "confirms_recipient_changes": self.confirms})
 
 
 def load_routing(slug: str, home: Path) -> tuple[RoutingConfig, Path | None]:
@@ -191,9 +245,11 @@ def load_routing(slug: str, home: Path) -> tuple[RoutingConfig, Path | None]:
         if path.exists():
             data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             try:
-                return RoutingConfig.model_validate(data.get("routing") or {}), path
+                config = RoutingConfig.model_validate(data.get("routing") or {})
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
                 raise RoutingConfigError(f"{path}: routing.{where}: {first['msg']}") from exc
+            config._source = path
+            return config, path
     return RoutingConfig(), None

@@ -276,7 +276,7 @@ async def test_migration_0010_adds_the_issuer_drops_old_codes_and_goes_back(back
                 "INSERT INTO link_codes (code_hash, member_id, expires_at) SELECT 'old', id, :at FROM members"),
                 {"at": utcnow() + timedelta(days=1)})
         assert "issued_by" not in await columns(database)
-        assert await database.upgrade() == head() == "0010"
+        assert await database.upgrade() == head() == "0012"
         assert "issued_by" in await columns(database)
         async with database.engine.connect() as connection:
             assert (await connection.execute(text("SELECT count(*) FROM link_codes"))).scalar() == 0

@@ -17,6 +17,7 @@ from bot.store.audit import Audit
 from bot.store.bindings import Bindings
 from bot.store.broadcasts import Broadcasts
 from bot.store.cases import Cases
+from bot.store.clerk_routings import ClerkRoutings
 from bot.store.conversations import Conversation, Conversations
 from bot.store.database import Database, database_url, shown
 from bot.store.errors import ConcurrentUpdate, StoreError, StoreUnavailable
@@ -52,6 +53,7 @@ class Store:
         self.cases = Cases(sessions)
         self.links = Links(sessions)
         self.role_changes = RoleChanges(sessions)
+        self.clerk_routings = ClerkRoutings(sessions)
 
     @classmethod
     async def open(cls, url: URL | str | None = None, *, data_dir: Path | None = None,

@@ -314,3 +314,21 @@ class RoleChangeRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ClerkRoutingRow(Base):
+    """A council's routing of reports about the Clerk, as its profile had it: the rules about the Clerk, the
+    personnel body where it hears about the Clerk, and who confirms changes to that (``config.routing.ClerkRouting``
+    as JSON). The council's accepted one is the row accepted last; a version the roster file asked for that waits for
+    a second person has no ``accepted_at`` and is named by its ``role_changes`` row (``handle``). Protocol wording
+    and roles only, never anything about a case."""
+
+    __tablename__ = "clerk_routings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    council: Mapped[str] = mapped_column(String(64), index=True)
+    routing: Mapped[dict[str, Any]] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of ``routing`` as canonical JSON: the same version asked for twice is one row."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -14,6 +14,9 @@ the roster entry of someone who receives reports about the Clerk or may confirm 
 The roster file asks for changes too (``bot.roster_sync``): those are written with ``requested_by = FROM_FILE`` in
 the transaction that syncs the rest of the file (``sync_roster_file``), so a start either holds a change back and
 records it, or does neither. Confirming writes the decision and the change in one transaction (``confirm``).
+
+A third kind comes only from the file: its routing of reports about the Clerk changed (``verb`` ``routing``,
+``handle``: the id of the version asked for in ``clerk_routings``; ``sync_routing``, ``confirm_routing``).
 """
 
 from __future__ import annotations
@@ -21,19 +24,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.people import Member
 from bot.store.broadcasts import aware
+from bot.store.clerk_routings import accept_in, accepted_in, digest_of, recorded_in
 from bot.store.database import serialise
 from bot.store.members import RosterEdit, Synced, Wanted, apply_edit, sync_in, synced_in
 from bot.store.models import RoleChangeRow, utcnow
 
 LAPSE_AFTER = timedelta(days=7)
 PENDING, CONFIRMED, REFUSED, LAPSED = "pending", "confirmed", "refused", "lapsed"
-ADD, REMOVE, LINK = "add", "remove", "link"
+ADD, REMOVE, LINK, ROUTING = "add", "remove", "link", "routing"
 """The kinds of change (``verb``)."""
 FROM_FILE = 0
 """``requested_by`` of a change the council's roster file asked for (``bot.roster_sync``): no member has id 0."""
@@ -64,6 +69,10 @@ class RoleChange:
     @property
     def is_link(self) -> bool:
         return self.verb == LINK
+
+    @property
+    def is_routing(self) -> bool:
+        return self.verb == ROUTING
 
     @property
     def from_file(self) -> bool:
@@ -147,6 +156,46 @@ class RoleChanges:
                 asked.append(_change(row))
             return asked
 
+    async def sync_routing(self, council: str, asked: dict[str, Any],
+                           held: Callable[[dict[str, Any], list[Member]], bool], *,
+                           now: datetime | None = None) -> tuple[dict[str, Any], RoleChange | None]:
+        """Sync the roster file's routing of reports about the Clerk (``asked``, as JSON), in one transaction: the
+        council's first one is accepted as it is; one that ``held`` (given the accepted one and the roster) says
+        needs a second person is kept as a pending change, unless the file asked for it already (as
+        ``sync_roster_file``); any other is accepted. The routing accepted now, and the change newly asked for."""
+        moment = now or utcnow()
+        async with self.sessions.begin() as session:
+            await serialise(session, "sync_roster")
+            accepted = await accepted_in(session, council)
+            if accepted is not None and accepted.digest == digest_of(asked):
+                return accepted.routing, None
+            members = [s.member for s in await synced_in(session, council)]
+            recorded = await recorded_in(session, council, asked, moment)
+            if accepted is None or not held(accepted.routing, members):
+                await accept_in(session, recorded.id, moment)
+                return asked, None
+            row = RoleChangeRow(council=council, status=PENDING, verb=ROUTING, role=ROUTING, committee=None,
+                                member_id=None, platform=FILE, handle=str(recorded.id), requested_by=FROM_FILE,
+                                created_at=moment)
+            if await _asked_already(session, row, moment):
+                return accepted.routing, None
+            session.add(row)
+            await session.flush()
+            return accepted.routing, _change(row)
+
+    async def confirm_routing(self, change_id: int, council: str, by: int, *,
+                              now: datetime | None = None) -> RoleChange | None:
+        """Confirm a pending ``routing`` change and make the version it names the accepted one, in one
+        transaction; ``None`` if it is not (any more) pending."""
+        moment = now or utcnow()
+        async with self.sessions.begin() as session:
+            decided = await _decide(session, change_id, council, CONFIRMED, by, moment)
+            if decided is None:
+                return None
+            assert decided.is_routing, "a roster change is confirmed with its edit (confirm)"
+            await accept_in(session, int(decided.handle), moment)
+            return decided
+
     async def lapse(self, *, now: datetime | None = None) -> int:
         """Mark pending changes older than ``LAPSE_AFTER`` as lapsed; how many were."""
         cutoff = (now or utcnow()) - LAPSE_AFTER
@@ -209,9 +258,10 @@ async def _asked_already(session: AsyncSession, row: RoleChangeRow, moment: date
     """Whether the roster file asked for this very change and it is pending, or was refused lately."""
     lately = moment - LAPSE_AFTER
     committee = RoleChangeRow.committee.is_(None) if row.committee is None else RoleChangeRow.committee == row.committee
+    member = RoleChangeRow.member_id.is_(None) if row.member_id is None else RoleChangeRow.member_id == row.member_id
     found = await session.scalar(select(RoleChangeRow.id).where(
         RoleChangeRow.council == row.council, RoleChangeRow.verb == row.verb, RoleChangeRow.role == row.role,
-        committee, RoleChangeRow.member_id == row.member_id, RoleChangeRow.platform == row.platform,
+        committee, member, RoleChangeRow.platform == row.platform,
         RoleChangeRow.handle == row.handle, RoleChangeRow.requested_by == FROM_FILE,
         or_(and_(RoleChangeRow.status == PENDING, RoleChangeRow.created_at > lately),
             and_(RoleChangeRow.status == REFUSED, RoleChangeRow.decided_at > lately))).limit(1))
