@@ -15,8 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.web.tables import WebSessionRow
-from bot.store.models import utcnow
+from bot.store.models import WebSessionRow, utcnow
 
 ANONYMOUS_FOR = timedelta(hours=1)
 TOUCH_EVERY = timedelta(minutes=1)

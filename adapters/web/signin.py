@@ -17,14 +17,13 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.web.tables import WebLoginAttemptRow, WebLoginCodeRow
 from bot.broadcasts.compose import to_json
 from bot.broadcasts.settings import DELIVERY_PLATFORMS
 from bot.codes import new_code, normalise
 from bot.messages import Text
 from bot.people import Member
 from bot.store import Store
-from bot.store.models import utcnow
+from bot.store.models import WebLoginAttemptRow, WebLoginCodeRow, utcnow
 
 WRONG_PER_CODE = 5
 CODES_PER_HOUR = 5

@@ -11,7 +11,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
 
-import adapters.web.tables  # noqa: F401  (the web rows join Base.metadata)
 from adapters.web import signin
 from adapters.web.signin import SignIn
 from bot.store import Store
