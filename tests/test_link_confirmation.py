@@ -276,7 +276,7 @@ async def test_migration_0010_adds_the_issuer_drops_old_codes_and_goes_back(back
                 "INSERT INTO link_codes (code_hash, member_id, expires_at) SELECT 'old', id, :at FROM members"),
                 {"at": utcnow() + timedelta(days=1)})
         assert "issued_by" not in await columns(database)
-        assert await database.upgrade() == head() == "0012"
+        assert await database.upgrade() == head() == "0013"
         assert "issued_by" in await columns(database)
         async with database.engine.connect() as connection:
             assert (await connection.execute(text("SELECT count(*) FROM link_codes"))).scalar() == 0
@@ -285,3 +285,18 @@ async def test_migration_0010_adds_the_issuer_drops_old_codes_and_goes_back(back
 
     async with empty_database(backend, tmp_path) as database:
         await check(database)
+
+
+async def test_a_linked_account_survives_a_restart(terminal: MemoryAdapter, qa: QaService, store: Store) -> None:
+    """The roster file names Okafor's terminal handle only; the account she linked with /link is hers after the
+    bot restarts (each start syncs the file, and used to replace her accounts by the file's)."""
+    from bot.dialogue import Dialogue
+    from bot.middleware import RateLimit
+
+    code = await code_for(terminal, "Cllr Ruth Okafor")
+    assert said(await terminal.push(f"/link {code}", user="ruth-laptop")).startswith("Linked: you are Cllr Ruth Okafor")
+    restarted = Dialogue(qa, store, rate_limit=RateLimit(burst=1000))
+    await restarted.start()
+    again = MemoryAdapter(restarted, platform="terminal")
+    assert "Cllr Ruth Okafor" in await whoami(again, "ruth-laptop")
+    assert "Cllr Ruth Okafor" in await whoami(again, "okafor")

@@ -239,7 +239,7 @@ async def test_migration_0012_adds_the_accepted_routing_and_goes_back(backend: s
     async with empty_database(backend, tmp_path) as database:
         await migrate(database, "0011")
         assert "clerk_routings" not in await tables(database)
-        assert await database.upgrade() == head() == "0012"
+        assert await database.upgrade() == head()
         assert "clerk_routings" in await tables(database)
         await migrate(database, "0011", down=True)
         assert "clerk_routings" not in await tables(database) and "web_sessions" in await tables(database)

@@ -89,11 +89,13 @@ async def sync_in(session: AsyncSession, council: str, wanted: Iterable[Wanted])
             continue
         had = set((await session.execute(select(IdentityRow.platform, IdentityRow.user_id)
                                          .where(IdentityRow.member_id == row.id))).tuples())
-        await session.execute(delete(IdentityRow).where(IdentityRow.member_id == row.id))
+        # only the file's own accounts are the file's to replace: one linked in chat stays (migration 0013)
+        await session.execute(delete(IdentityRow).where(IdentityRow.member_id == row.id,
+                                                        IdentityRow.source == "roster"))
         for platform, user_id in entry.handles.items():
             await session.execute(delete(IdentityRow).where(
                 IdentityRow.platform == platform, IdentityRow.user_id == user_id))
-            session.add(IdentityRow(platform=platform, user_id=user_id, member_id=row.id))
+            session.add(IdentityRow(platform=platform, user_id=user_id, member_id=row.id, source="roster"))
             if (platform, user_id) not in had:
                 await bar_earlier_cases(session, row.id, platform, user_id)
     await session.flush()

@@ -46,6 +46,9 @@ class IdentityRow(Base):
     platform: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(128))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16), default="chat", server_default="roster")
+    """``roster``: named by the roster file (each sync replaces these); ``chat``: linked deliberately (``/link``,
+    ``member link``, the web console), kept by every sync (migration 0013)."""
 
 
 class BindingRow(Base):
