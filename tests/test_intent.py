@@ -57,8 +57,8 @@ async def test_the_offer_catches_people_who_want_to_report_and_spares_ordinary_q
         learned: ReportIntent, capsys: pytest.CaptureFixture[str]) -> None:
     """Measured on 130 phrasings and 220 ordinary questions written blind (by a writer who saw only the protocols,
     after the model was fitted; never trained or tuned on). Issue 14's target is recall >= 0.95 with false offers
-    <= 0.02: false offers meet it, recall (0.862 when fitted) does not yet; the floor below keeps it from sliding
-    back towards the pattern's 0.377."""
+    <= 0.02: false offers meet it, recall (0.862 when fitted in session 6; 0.877 with session 7's 600 more
+    examples written blind) does not yet; the floor below keeps it from sliding back towards the pattern's 0.377."""
     wanting = blind("blind_report_offer_phrasings.jsonl")
     ordinary = blind("blind_ordinary_questions.jsonl")
     assert len(wanting) >= 100 and len(ordinary) >= 200

@@ -5,7 +5,8 @@ grievance or blow the whistle (``bot/intent.py``). A hand-written pattern missed
 decision is a logistic regression over the tuned MiniLM's embedding of the message (the vectors the bot's question
 encoder gives at serving, here by sentence-transformers) plus the pattern's hit as one more feature.
 
-Data: ``training/data/report_intent_positive.jsonl`` and ``..._negative.jsonl``, the phrasings and ordinary
+Data: ``training/data/report_intent_positive.jsonl`` and ``..._negative.jsonl`` (and ``..._s7.jsonl``: 300 more of
+each, session 7, by a writer who saw only the protocol texts and a description of the task), the phrasings and ordinary
 questions in ``tests/data/*.txt``, and the corpus's off-topic questions as further negatives (its answerable ones
 are not used: many of them genuinely describe a wish to report). The L2 strength and the threshold are chosen by
 5-fold stratified cross-validation: the threshold is the lowest that keeps out-of-fold false offers within
@@ -73,7 +74,9 @@ def _off_topic(path: Path) -> list[Example]:
 def load_examples() -> list[Example]:
     """Every example once, in a fixed order; a text labelled both ways is an error naming it."""
     sources = (_jsonl(DATA / "report_intent_positive.jsonl", True) + _lines(TESTS / "report_offer_phrasings.txt", True)
+               + _jsonl(DATA / "report_intent_positive_s7.jsonl", True)
                + _jsonl(DATA / "report_intent_negative.jsonl", False) + _lines(TESTS / "ordinary_questions.txt", False)
+               + _jsonl(DATA / "report_intent_negative_s7.jsonl", False)
                + _off_topic(CORPUS_TRAIN))
     seen: dict[str, Example] = {}
     for example in sources:
