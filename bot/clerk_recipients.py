@@ -215,6 +215,12 @@ def remember(council: str, source: Path | None, accepted: ClerkRouting) -> None:
         _generation += 1
 
 
+def remembered(council: str, source: Path | None) -> ClerkRouting | None:
+    """The accepted routing this process learnt for ``council``'s profile at ``source`` (``None``: it never synced
+    that profile, as a command-line process that reads it from the database itself)."""
+    return _accepted.get((_file(source), council))
+
+
 def generation() -> int:
     """Changes whenever ``remember`` learns something new, so a routing book knows to look again."""
     return _generation
@@ -222,9 +228,10 @@ def generation() -> int:
 
 def governing(council: str, config: RoutingConfig) -> RoutingConfig:
     """``config``, as read from its profile, the way the bot applies it: reports about the Clerk routed, and
-    changes to that confirmed, as last accepted. A process that never synced the profile (``protocol-bot route``)
-    has nothing remembered and reads the file as it is."""
-    accepted = _accepted.get((_file(config.source), council))
+    changes to that confirmed, as last accepted. A process that neither synced the profile nor read the accepted
+    routing from the database (``protocol-bot route`` and ``doctor`` do) has nothing remembered and reads the file
+    as it is."""
+    accepted = remembered(council, config.source)
     return config if accepted is None else accepted.governing(config)
 
 
@@ -245,7 +252,7 @@ def reroutes(accepted: ClerkRouting, asked: ClerkRouting) -> bool:
     return _receivers(before) != _receivers(after) or _key(confirmer(before)) != _key(confirmer(after))
 
 
-def _receiving(members: list[Member], routing: RoutingConfig) -> str:
+def receiving(members: list[Member], routing: RoutingConfig) -> str:
     """"the chair of the Staffing committee (Cllr Alan Whitcombe)": each role that receives, with its holders (a
     rule naming the Clerk herself is left out: she never receives them)."""
     parts = [f"{title(h)} ({names(m for m in members if SUBJECT not in m.roles and holds(m, h))})"
@@ -261,8 +268,8 @@ def rerouted(members: list[Member], accepted: ClerkRouting, asked: ClerkRouting)
     before, after = accepted.alone(), asked.alone()
     said = []
     if _receivers(before) != _receivers(after):
-        said.append(f"reports about the Clerk would go to {_receiving(members, after)} instead of "
-                    f"{_receiving(members, before)}")
+        said.append(f"reports about the Clerk would go to {receiving(members, after)} instead of "
+                    f"{receiving(members, before)}")
     if _key(confirmer(before)) != _key(confirmer(after)):
         said.append(f"changes to that would be confirmed by {title(confirmer(after))} "
                     f"({names(confirmers(members, after))}) instead of {title(confirmer(before))} "

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from adapters.cli.checks.clerk_routing import in_force
 from adapters.cli.platform_ids import PLATFORMS, misshapen, unknown_platform
 from adapters.cli.profile_file import Edited, Profile, edit, read, sync
 from bot.clerk_recipients import who_confirms
@@ -28,7 +29,6 @@ from bot.roster_changes import described, platform_name, resolve
 from bot.store import Store
 from bot.store.role_changes import FROM_FILE, RoleChange
 from config.councils import ROLES
-from config.routing import load_routing
 from config.settings import home
 from knowledge.documents import discover, require
 
@@ -76,7 +76,8 @@ async def _outcome(store: Store, council: str, edited: Edited, held: list[RoleCh
     if not held:
         return f"{made} {written} In effect now."
     members = await store.members.of_council(council)
-    confirm = who_confirms(members, load_routing(council, home())[0], FROM_FILE)
+    applied = await in_force(store, council, home())  # the accepted routing, not the file's, while a change waits
+    confirm = who_confirms(members, applied.config, FROM_FILE)
     waiting = "; ".join([f"change {c.id}: {described(c, await resolve(store, c))}" for c in held])
     return (f"{written} Not all of it is in effect: it changes who receives reports about the Clerk (or who may "
             f"confirm such changes), so a second person must confirm it ({waiting}). It needs {confirm.wording}: "

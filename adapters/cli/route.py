@@ -1,14 +1,22 @@
-"""``protocol-bot route``: who a concern goes to, for scripts and the acceptance checks (JSON Lines)."""
+"""``protocol-bot route``: who a concern goes to, for scripts and the acceptance checks (JSON Lines).
+
+Routes as the bot does: reports about the Clerk by the routing last accepted, read from the database
+(``adapters.cli.checks.clerk_routing``), not by an edit of the profile that still waits for a second person; such a
+route says so (``routing_note``), and who the report would reach meanwhile.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from adapters.cli import batch
+from adapters.cli.checks import clerk_routing
 from adapters.cli.runtime import make_service
+from bot.clerk_recipients import SUBJECT
 from bot.qa import QaService
 from bot.routing import Route, RoutingBook, load_book
 from config.routing import ABOUTS, CONCERNS, REPORTERS, RoutingConfigError
@@ -31,26 +39,46 @@ def route_json(qid: Any, route: Route) -> dict[str, Any]:
 
 
 class Books:
-    """One routing book per council, checked against the live index the first time it is needed."""
+    """One routing book per council, checked against the live index the first time it is needed, routing reports
+    about the Clerk as accepted (the accepted routing is read, and remembered, before the book is made)."""
 
     def __init__(self, service: QaService) -> None:
         self.service = service
         self._books: dict[str, RoutingBook] = {}
+        self.notes: dict[str, str | None] = {}
+        """Per council: why reports about the Clerk are not routed as its profile says (``None``: they are)."""
 
     def __call__(self, council: str) -> RoutingBook:
         if council not in self._books:
             library = self.service.library
-            self._books[council] = load_book(council, library.council(council), self.service.profile(council),
-                                             library.home)
+            index = library.council(council)  # an unknown council is refused before the database is read
+            self.notes[council] = _note(council, library.home)
+            self._books[council] = load_book(council, index, self.service.profile(council), library.home)
         return self._books[council]
+
+
+def _note(council: str, home: Path) -> str | None:
+    try:
+        found = clerk_routing.read([council], home).get(council)
+    except clerk_routing.Unreadable as exc:
+        print(f"{council}: the accepted routing of reports about the Clerk could not be read from the database "
+              f"({exc}); routes about the Clerk are shown as the profile has them, which may not be what the bot "
+              "applies.", file=sys.stderr)
+        return None
+    return found.note() if found else None
 
 
 def _one(books: Books, row: dict[str, Any]) -> dict[str, Any]:
     for field, allowed in (("reporter", REPORTERS), ("about", ABOUTS), ("concern", CONCERNS)):
         if row.get(field) not in allowed:
             return {"id": row.get("id"), "error": f"{field} must be one of: {', '.join(allowed)}"}
-    route = books(str(row.get("council"))).route(row["reporter"], row["about"], row["concern"])
-    return route_json(row.get("id"), route)
+    council = str(row.get("council"))
+    route = books(council).route(row["reporter"], row["about"], row["concern"])
+    out = route_json(row.get("id"), route)
+    note = books.notes.get(council)
+    if note and (row["about"] == SUBJECT or route.rule_id == "personnel"):
+        out["routing_note"] = note
+    return out
 
 
 def cmd_route(args: argparse.Namespace) -> int:
@@ -85,14 +113,19 @@ def render(out: dict[str, Any]) -> str:
         if out.get("outside"):
             lines.append("Other routes (not from your council's protocol):")
             lines += [f"  - {o['name']}: {o['purpose']}. Contact: {o['contact']}." for o in out["outside"]]
-        return "\n".join(lines)
+        return "\n".join(lines + _noted(out))
     lines = [f"Raise it with {out['recipient']}" + (f" ({out['person']})." if out["person"] else ".")]
     for passage in out["passages"]:
         lines += [f"> {t}" for t in passage["text"].split("\n")] + [f"  - {passage['citation']}"]
     if out["next_steps"]:
         lines.append("If that does not resolve it:")
         lines += [f'  "{step}"' for step in out["next_steps"]]
-    return "\n".join(lines)
+    return "\n".join(lines + _noted(out))
+
+
+def _noted(out: dict[str, Any]) -> list[str]:
+    note = str(out.get("routing_note") or "")
+    return [f"Note: {note[:1].upper()}{note[1:]}."] if note else []
 
 
 def add_parser(sub: Any) -> None:

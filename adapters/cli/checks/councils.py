@@ -1,13 +1,20 @@
 """Each council's protocol, index and routing rules, and the question encoder: what ``chat`` and ``serve`` load at
-start, checked without building anything (a missing or stale index is a warning: the next start builds it)."""
+start, checked without building anything (a missing or stale index is a warning: the next start builds it).
+
+Routing is checked as the bot applies it: the profile as written (a start refuses a rule that does not hold), and
+reports about the Clerk as last accepted (``clerk_routing``); a profile edit to those that waits for a second person
+is a warning naming who still receives them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from adapters.cli.checks import clerk_routing
+from adapters.cli.checks.clerk_routing import InForce
 from adapters.cli.checks.findings import Finding, ok, problem, warning
 from adapters.cli.runtime import make_embedder
-from bot.routing import load_book
+from bot.routing import RoutingBook, load_book
 from config.councils import ProfileError, load_profile
 from config.routing import RoutingConfigError
 from config.settings import home
@@ -29,8 +36,12 @@ def councils() -> list[Finding]:
     if not sources:
         return [problem("councils", f"none found in {where}: add one with `protocol-bot council add`")]
     found = [encoder(where, embedder)]
+    try:
+        applied = clerk_routing.read(sources, where, learn=False)  # the profile is checked as written first
+    except clerk_routing.Unreadable:  # the database line says what is wrong with it
+        applied = {}
     for slug, source in sources.items():
-        found += council(library, slug, source, embedder.name)
+        found += council(library, slug, source, embedder.name, applied.get(slug))
     return found
 
 
@@ -45,7 +56,8 @@ def encoder(where: Path, embedder: object) -> Finding:
     return ok("question encoder", "export current for the installed model")
 
 
-def council(library: Library, slug: str, source: CouncilSource, model: str) -> list[Finding]:
+def council(library: Library, slug: str, source: CouncilSource, model: str,
+            applied: InForce | None = None) -> list[Finding]:
     check = f"council {slug}"
     try:
         parsed = source.parse()
@@ -68,8 +80,18 @@ def council(library: Library, slug: str, source: CouncilSource, model: str) -> l
     except (ProfileError, RoutingConfigError) as exc:
         found.append(problem(check, f"{exc}. `chat` and `serve` refuse to start until it is fixed"))
         return found
+    if applied is not None and applied.config != book.config:
+        try:
+            book = RoutingBook(slug, applied.config, index, profile)
+        except RoutingConfigError as exc:
+            found.append(problem(check, f"{clerk_routing.TOPIC}: the rules last accepted, which the bot applies "
+                                        f"until the file's are accepted, no longer hold: {exc}. Reporting a concern "
+                                        "fails until they do (the profile's change confirmed, /role pending)"))
     if not found:
         rules = len(book.config.rules)
         found.append(ok(check, f"protocol parses ({len(parsed.clauses)} clauses), index current, profile and "
                                f"{rules} routing rule{'s' if rules != 1 else ''} check against the protocol"))
+    note = applied.note() if applied is not None else None
+    if note:
+        found.append(warning(check, note))
     return found
