@@ -35,7 +35,13 @@ def cmd_serve_web(args: argparse.Namespace) -> int:
     from adapters.cli.cases import startup_check
     from adapters.cli.serve import ServeOptions
     from adapters.web import runner
+    from adapters.web.settings import SettingError, from_env
 
+    try:
+        from_env()  # a mistyped trusted proxy stops the start here, before indexes load, with its name
+    except SettingError as error:
+        print(f"protocol-bot serve --web: {error}", file=sys.stderr)
+        return 2
     platforms = [name for name in PLATFORMS if getattr(args, name, False)]
     if len(platforms) > 1:
         print("Run one chat platform per process: protocol-bot serve --web --slack, and another with --telegram.")
@@ -57,7 +63,12 @@ def add_login_link(sub: Any) -> None:
 
 def cmd_login_link(args: argparse.Namespace) -> int:
     from adapters.web.login_link import issue
+    from adapters.web.settings import SettingError
 
-    result = asyncio.run(issue(args.handle, args.council))
+    try:
+        result = asyncio.run(issue(args.handle, args.council))
+    except SettingError as error:
+        print(f"protocol-bot login-link: {error}", file=sys.stderr)
+        return 2
     print(result.text, file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 2

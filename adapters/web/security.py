@@ -1,4 +1,5 @@
-"""Middlewares: security headers, the session behind the cookie, sign-in required, CSRF on every form.
+"""Middlewares: the client's address behind a trusted proxy, security headers, the session behind the cookie,
+sign-in required, CSRF on every form.
 
 Only ``/healthz``, the static files and the sign-in pages answer without signing in. Every POST must carry the
 session's CSRF token (synchroniser token, compared in constant time); SameSite=Lax cookies already keep most
@@ -10,9 +11,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from adapters.web.context import VISITOR, Visitor, context_of, ensure_identity
+from adapters.web.proxies import client_address
 
 COOKIE = "pb_session"
 PUBLIC_PREFIXES = ("/static/", "/sign-in", "/login/")
@@ -29,6 +31,18 @@ def is_public(path: str) -> bool:
 def set_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
     secure = context_of(request).settings.secure_cookies
     response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", secure=secure, path="/")
+
+
+@web.middleware
+async def forwarded(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """``request.remote`` becomes the client's address when a trusted proxy forwarded the request (aiohttp's
+    ``clone(remote=...)``, meant for this); from anyone else ``X-Forwarded-For`` is ignored."""
+    proxies = context_of(request).settings.trusted_proxies
+    if proxies:
+        client = client_address(request.remote, request.headers.getall(hdrs.X_FORWARDED_FOR, []), proxies)
+        if client is not None and client != request.remote:
+            request = request.clone(remote=client)
+    return await handler(request)
 
 
 @web.middleware

@@ -6,6 +6,10 @@ who has no web session yet gets a link from ``protocol-bot login-link`` on the s
 stored. Limits: each code dies after ``WRONG_PER_CODE`` wrong tries, a member can be sent ``CODES_PER_HOUR``
 codes an hour, and one address may make ``TRIES_PER_HOUR`` sign-in attempts an hour (asking and typing alike), so
 guessing an 8-character code (31^8 possibilities) is hopeless.
+
+The code's message is marked secret in the outbox (``bot/broadcasts/ephemeral.py``): the outbox worker blanks it
+once delivered, and ``forget_codes`` blanks one that expired first or had nobody to go to (run after each code is
+queued and every minute by ``app.py``), so the table never holds a code in plain text past its use.
 """
 
 from __future__ import annotations
@@ -14,21 +18,27 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Text as SqlText
+from sqlalchemy import cast, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcasts.compose import to_json
+from bot.broadcasts.ephemeral import SECRET, forget, holds_secret, secret_content
 from bot.broadcasts.settings import DELIVERY_PLATFORMS
 from bot.codes import new_code, normalise
 from bot.messages import Text
 from bot.people import Member
 from bot.store import Store
-from bot.store.models import WebLoginAttemptRow, WebLoginCodeRow, utcnow
+from bot.store.broadcasts import aware
+from bot.store.models import BroadcastRow, WebLoginAttemptRow, WebLoginCodeRow, utcnow
 
 WRONG_PER_CODE = 5
 CODES_PER_HOUR = 5
 TRIES_PER_HOUR = 30
 HOUR = timedelta(hours=1)
+EXPIRED = ("A code to sign in to Protocol Bot on the web was sent here, but it expired before it could be delivered. "
+           "Ask for a new one on the sign-in page if you still need it.")
+"""What an expired code's message says instead (if a late delivery still carries it, it says the right thing)."""
 
 
 def _hash(kind: str, secret: str) -> str:
@@ -56,9 +66,29 @@ class SignIn:
         code = new_code(4) + "-" + new_code(4)
         await self._keep(member.id, "code", normalise(code), self.code_for)
         minutes = int(self.code_for.total_seconds() // 60)
-        queued = await self.store.broadcasts.direct(member.council, to_json([Text(message(code, minutes))]),
-                                                    [member.id], platforms=DELIVERY_PLATFORMS)
+        content = secret_content(to_json([Text(message(code, minutes))]))
+        queued = await self.store.broadcasts.direct(member.council, content, [member.id], platforms=DELIVERY_PLATFORMS)
+        await self.forget_codes()  # with no chat to go to, the message is settled already
         return queued > 0
+
+    async def forget_codes(self) -> int:
+        """Blank every code message that has expired, or has no delivery outstanding (none queued, or a worker
+        that stopped before blanking it); how many. A delivered one the outbox worker blanks itself."""
+        now = utcnow()
+        async with self.sessions() as session:
+            rows = (await session.execute(select(BroadcastRow.id, BroadcastRow.created_at, BroadcastRow.content)
+                                          .where(BroadcastRow.kind == "direct",
+                                                 cast(BroadcastRow.content, SqlText).like(f'%"{SECRET}"%')))).all()
+        forgotten = 0
+        for broadcast_id, created_at, content in rows:
+            if not holds_secret(content):
+                continue
+            if aware(created_at) + self.code_for <= now:  # dead, whether or not a delivery is still waiting
+                forgotten += await forget(self.store, broadcast_id, content, replacement=EXPIRED,
+                                          only_when_settled=False)
+            else:
+                forgotten += await forget(self.store, broadcast_id, content)
+        return forgotten
 
     async def issue_link(self, member_id: int) -> str:
         token = secrets.token_urlsafe(32)

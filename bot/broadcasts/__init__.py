@@ -4,6 +4,7 @@
     sending.py   the ``Sender`` seam each platform implements, and its error tree
     pacing.py    token buckets: per platform, per chat, per group
     worker.py    the outbox worker: claim, pace, send, record; retries, reminders, failure reports
+    ephemeral.py a secret (a web sign-in code) kept in the outbox only until delivered
     chat.py      /broadcast, /acks and the Acknowledge button
     settings.py  which platforms receive broadcasts, the reminder interval, the pace per platform
 """

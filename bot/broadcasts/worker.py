@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any, TypeVar
 
 from bot.broadcasts.compose import delivery_reply
+from bot.broadcasts.ephemeral import forget, holds_secret
 from bot.broadcasts.pacing import Pacer
 from bot.broadcasts.sending import Permanent, RetryAfter, Sender, Transient
 from bot.broadcasts.settings import DEFAULT_PACING, DELIVERY_PLATFORMS, UNPACED, Pacing
@@ -300,6 +301,19 @@ class OutboxWorker:
             await self._mark_sent(delivery.id, message_id)
         self.stats.sent += 1
         self.stats.by_platform[delivery.platform] = self.stats.by_platform.get(delivery.platform, 0) + 1
+        await self._settled(delivery.broadcast_id)
+
+    async def _settled(self, broadcast_id: int) -> None:
+        """A message holding a secret (a web sign-in code, ``ephemeral.py``) loses it once no delivery of it is
+        outstanding. Best effort: a failure here is not the delivery's, and the web console blanks it at expiry."""
+        broadcast = self._broadcasts.get(broadcast_id)
+        if broadcast is None or not holds_secret(broadcast.content):
+            return
+        self._broadcasts.pop(broadcast_id, None)  # no copy of the secret kept in memory either
+        try:
+            await whole(forget(self.store, broadcast_id, broadcast.content))
+        except Exception as error:
+            log.warning("a delivered code could not be removed from the outbox (%s)", type(error).__name__)
 
     async def _again(self, delivery: Delivery, seconds: float, kind: str, *, limit: int | None = None) -> None:
         if delivery.attempts >= (limit or self.options.max_attempts):
@@ -311,6 +325,7 @@ class OutboxWorker:
         self.stats.failed += 1
         log.info("delivery %d on %s failed for good: %s", delivery.id, delivery.platform, kind)
         await whole(self.outbox.fail(delivery.id, kind))
+        await self._settled(delivery.broadcast_id)
 
     def _backoff(self, attempts: int) -> float:
         """Exponential, with jitter so retries from many rows do not arrive together."""

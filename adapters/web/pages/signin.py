@@ -19,6 +19,8 @@ WRONG = "That code is not right, or it has expired. Check the message and try ag
 
 
 def _address(request: web.Request) -> str:
+    """The client's; behind a trusted proxy, the one the proxy forwarded (``security.forwarded``), never a header
+    sent by anyone else."""
     return request.remote or "unknown"
 
 
