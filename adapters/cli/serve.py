@@ -24,6 +24,11 @@ class ServeOptions:
     """Slack: ``None`` chooses from the environment (Socket Mode when SLACK_APP_TOKEN is set)."""
 
 
+def serve_options(args: argparse.Namespace) -> ServeOptions:
+    return ServeOptions(port=args.port, host=args.host, webhook=args.webhook,
+                        socket_mode=True if args.socket_mode else (False if args.http else None))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     platforms = [name for name in ("slack", "telegram") if getattr(args, name)]
     if not platforms:
@@ -32,8 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if len(platforms) > 1:
         print("Run one platform per process: protocol-bot serve --slack, and another with --telegram.")
         return 2
-    options = ServeOptions(port=args.port, host=args.host, webhook=args.webhook,
-                           socket_mode=True if args.socket_mode else (False if args.http else None))
+    options = serve_options(args)
     from adapters.cli.cases import startup_check
 
     refused = asyncio.run(startup_check())  # the case key must be the database's before any message is taken

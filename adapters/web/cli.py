@@ -33,7 +33,7 @@ def extend_serve(sub: Any) -> None:
 
 def cmd_serve_web(args: argparse.Namespace) -> int:
     from adapters.cli.cases import startup_check
-    from adapters.cli.serve import ServeOptions
+    from adapters.cli.serve import serve_options
     from adapters.web import runner
     from adapters.web.settings import SettingError, from_env
 
@@ -46,8 +46,7 @@ def cmd_serve_web(args: argparse.Namespace) -> int:
     if len(platforms) > 1:
         print("Run one chat platform per process: protocol-bot serve --web --slack, and another with --telegram.")
         return 2
-    options = ServeOptions(port=args.port, host=args.host, webhook=args.webhook,
-                           socket_mode=True if args.socket_mode else (False if args.http else None))
+    options = serve_options(args)  # the chat platform's, as `serve` reads them
     refused = asyncio.run(startup_check())  # the case key must be the database's before any page is served
     if refused is not None:
         return refused
