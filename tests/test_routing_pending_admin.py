@@ -241,3 +241,18 @@ def test_doctor_names_accepted_rules_that_no_longer_hold(home: Path) -> None:
             "no longer hold: council wendlebury: routing rule 'councillor-about-the-clerk' cites clause '9.9', which "
             "is not in the wendlebury protocol. Reporting a concern fails until they do") in lines[1]
     assert "the file's edit changes nobody who receives reports about the Clerk" in lines[2]
+
+
+def test_member_add_mentions_a_routing_change_made_by_hand_that_its_sync_held(
+        home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The Clerk edits the profile's routing by hand, then an admin adds a councillor: the add is in effect, and
+    the answer says the hand-made change is not, and who must confirm it (it was silent: the admin would take the
+    file as what the bot applies)."""
+    add(capsys, "newbie", "Cllr Nia Pryce")
+    change_profile(home, to_planning)
+    out = add(capsys, "newbie2", "Cllr Ned Pryce")
+    assert "In effect now." in out
+    assert "also holds a change made outside this command that is not in effect" in out, out
+    assert "change 1:" in out and "It needs the Chair (Cllr Priya Nandakumar)" in out, out
+    # and a later command does not say it again as new: it was told once, and /role pending lists it
+    assert "also holds" not in add(capsys, "newbie3", "Cllr Nell Pryce")

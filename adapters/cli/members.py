@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from adapters.cli.checks.clerk_routing import in_force
@@ -60,29 +60,40 @@ def _by_name(members: list[Member], name: str) -> Member | None:
     return next((m for m in members if m.name == name), None)
 
 
-async def _settle(council: str, work: Callable[[Store], Awaitable[int]]) -> int:
-    """Run ``work(store)`` with the file's roster in the database first, as every start has it."""
+async def _settle(council: str, work: Callable[[Store, list[RoleChange]], Awaitable[int]]) -> int:
+    """Run ``work(store, earlier)`` with the file's roster in the database first, as every start has it;
+    ``earlier``: changes already in the file (made by hand) that this first sync held for a second person, which
+    the command's answer must mention or the admin would take them as in effect."""
     store = await Store.open()
     try:
-        await sync(store, council)
-        return await work(store)
+        earlier = await sync(store, council)
+        return await work(store, earlier)
     finally:
         await store.close()
 
 
-async def _outcome(store: Store, council: str, edited: Edited, held: list[RoleChange], made: str) -> str:
-    """What the command did: in effect now, or which part waits for whom."""
+async def _waiting(store: Store, held: Sequence[RoleChange]) -> str:
+    return "; ".join([f"change {c.id}: {described(c, await resolve(store, c))}" for c in held])
+
+
+async def _outcome(store: Store, council: str, edited: Edited, held: list[RoleChange], made: str,
+                   earlier: Sequence[RoleChange] = ()) -> str:
+    """What the command did: in effect now, or which part waits for whom; and what else in the file waits."""
     written = f"Written to {edited.path}{edited.note()}."
-    if not held:
-        return f"{made} {written} In effect now."
     members = await store.members.of_council(council)
     applied = await in_force(store, council, home())  # the accepted routing, not the file's, while a change waits
     confirm = who_confirms(members, applied.config, FROM_FILE)
-    waiting = "; ".join([f"change {c.id}: {described(c, await resolve(store, c))}" for c in held])
+    also = ""
+    if earlier:
+        also = (f" The profile also holds a change made outside this command that is not in effect: it changes who "
+                f"receives reports about the Clerk (or who may confirm such changes) and waits for a second person "
+                f"({await _waiting(store, earlier)}). It needs {confirm.wording}: /role confirm N in chat.")
+    if not held:
+        return f"{made} {written} In effect now.{also}"
     return (f"{written} Not all of it is in effect: it changes who receives reports about the Clerk (or who may "
-            f"confirm such changes), so a second person must confirm it ({waiting}). It needs {confirm.wording}: "
-            f"/role confirm N in chat (/role pending lists it); they and the people who receive reports about the "
-            f"Clerk have been told. Until then: {made}")
+            f"confirm such changes), so a second person must confirm it ({await _waiting(store, held)}). It needs "
+            f"{confirm.wording}: /role confirm N in chat (/role pending lists it); they and the people who receive "
+            f"reports about the Clerk have been told. Until then: {made}{also}")
 
 
 # -- member add -------------------------------------------------------------------------------------------------
@@ -117,7 +128,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         print(f"{name} already has the role {role} on {council}'s roster; nothing was changed.")
         return 0
 
-    async def work(store: Store) -> int:
+    async def work(store: Store, earlier: list[RoleChange]) -> int:
         owner = await store.members.by_identity(TERMINAL, handle)
         if owner is not None and (owner.council != council or owner.name != name):
             raise Refused(f"The handle {handle!r} is already {owner.describe()}. Nothing was changed.")
@@ -126,7 +137,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         now = await store.members.by_identity(TERMINAL, handle)
         made = (f"{now.describe()}, terminal handle {handle!r}." if now and now.roles
                 else f"{name} is on the roster with no role yet, terminal handle {handle!r}.")
-        print(await _outcome(store, council, edited, held, made))
+        print(await _outcome(store, council, edited, held, made, earlier))
         return 0
 
     return asyncio.run(_settle(council, work))
@@ -169,7 +180,7 @@ def cmd_link(args: argparse.Namespace) -> int:
         raise Refused(f"That {platform_name(platform)} account is {holder.get('name')}'s on the roster; take it off "
                       "their entry in the profile first. Nothing was changed.")
 
-    async def work(store: Store) -> int:
+    async def work(store: Store, earlier: list[RoleChange]) -> int:
         if entry is None:
             member = await store.members.by_identity(TERMINAL, handle)
             if member is None or member.council != council:
@@ -188,7 +199,7 @@ def cmd_link(args: argparse.Namespace) -> int:
         linked = await store.links.owner(platform, user_id)
         made = (f"That {platform_name(platform)} account ({user_id}) is now {entry.get('name')}'s." if linked
                 else f"That {platform_name(platform)} account ({user_id}) is not linked yet.")
-        print(await _outcome(store, council, edited, held, made))
+        print(await _outcome(store, council, edited, held, made, earlier))
         return 0
 
     return asyncio.run(_settle(council, work))
