@@ -27,11 +27,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.people import ROLE_LABELS, Member
-from config.routing import ClerkRouting, Holder, RoutingConfig
+from config.routing import CONCERNS, REPORTERS, ClerkRouting, Holder, RoutingConfig
 
 SUBJECT = "clerk"
 DEFAULT_CONFIRMER = Holder(role="chair")
 SECOND = {"chair": "vice-chair", "vice-chair": "chair"}
+REPORTER_WORDS = {"councillor": "a councillor", "officer": "an officer", "clerk": "the Clerk"}
 """Whose holders are the second person when the one asking holds the confirming role themselves."""
 NEW_MEMBER = -1
 """The id a member added by a change is given while the change is only being weighed."""
@@ -243,13 +244,43 @@ def _receivers(routing: RoutingConfig) -> set[tuple[str, str | None]]:
     return {_key(h) for h in recipient_holders(routing)}
 
 
+Key = tuple[str, str | None]
+
+
+def coverage(routing: RoutingConfig) -> dict[tuple[str, str | None], tuple[Key | None, Key | None]]:
+    """For each kind of report about the Clerk (who reports, and the concern; ``None``: a grievance), the holder of
+    the rule that routes it (the first that matches, as ``bot.routing`` chooses) and of the personnel body where it
+    hears it. Comparing two routings' coverage catches a rule narrowed to fewer reporters or concerns (officers'
+    reports about the Clerk then reach nobody, though the same roles still receive the rest), not only a change of
+    who receives."""
+    found: dict[tuple[str, str | None], tuple[Key | None, Key | None]] = {}
+    for reporter in REPORTERS:
+        for concern in (*CONCERNS, None):
+            rule = next((r for r in routing.rules if concern is not None and r.matches(reporter, SUBJECT, concern)),
+                        None)
+            by_rule = _key(rule.holder) if rule is not None and rule.holder is not None else None
+            body = routing.personnel
+            by_body = _key(body.holder) if body is not None and body.serves(reporter, SUBJECT, concern) else None
+            found[(reporter, concern)] = (by_rule, by_body)
+    return found
+
+
 def reroutes(accepted: ClerkRouting, asked: ClerkRouting) -> bool:
-    """Whether ``asked`` would change which roles (and committees) receive reports about the Clerk, or which one
-    confirms changes to that; where neither routing sends those reports to anyone there is nothing to guard."""
+    """Whether ``asked`` would change which roles (and committees) receive reports about the Clerk, which kinds of
+    report reach them (``coverage``), or which role confirms changes to that; where neither routing sends those
+    reports to anyone there is nothing to guard."""
     before, after = accepted.alone(), asked.alone()
     if not recipient_holders(before) and not recipient_holders(after):
         return False
-    return _receivers(before) != _receivers(after) or _key(confirmer(before)) != _key(confirmer(after))
+    return (_receivers(before) != _receivers(after) or coverage(before) != coverage(after)
+            or _key(confirmer(before)) != _key(confirmer(after)))
+
+
+def narrowed(before: RoutingConfig, after: RoutingConfig) -> list[str]:
+    """The kinds of report about the Clerk whose recipient ``after`` changes, "an officer's bullying"."""
+    was, will = coverage(before), coverage(after)
+    return [f"{REPORTER_WORDS.get(reporter, reporter)}'s {concern.replace('_', ' ') if concern else 'grievance'}"
+            for (reporter, concern), holders in was.items() if will[(reporter, concern)] != holders]
 
 
 def receiving(members: list[Member], routing: RoutingConfig) -> str:
@@ -270,6 +301,11 @@ def rerouted(members: list[Member], accepted: ClerkRouting, asked: ClerkRouting)
     if _receivers(before) != _receivers(after):
         said.append(f"reports about the Clerk would go to {receiving(members, after)} instead of "
                     f"{receiving(members, before)}")
+    elif coverage(before) != coverage(after):
+        kinds = narrowed(before, after)
+        shown = ", ".join(kinds[:4]) + (f" and {len(kinds) - 4} more" if len(kinds) > 4 else "")
+        said.append(f"some reports about the Clerk would no longer go where they go now ({shown}): the same roles "
+                    f"receive them, {receiving(members, after)}, but the rules would cover different reports")
     if _key(confirmer(before)) != _key(confirmer(after)):
         said.append(f"changes to that would be confirmed by {title(confirmer(after))} "
                     f"({names(confirmers(members, after))}) instead of {title(confirmer(before))} "

@@ -211,23 +211,29 @@ async def test_the_personnel_body_is_guarded_and_the_roster_weighed_by_the_accep
     assert received((await send_report(chat, replies, "led-mayor"))[0]) == {"led-reid"}
 
 
-async def test_a_first_sync_accepts_the_file_and_edits_that_move_nobody_apply_at_once(
+async def test_a_first_sync_accepts_the_file_and_only_edits_that_change_no_route_apply_at_once(
         routing_qa: QaService, store: Store, profile: Path) -> None:
     edit(profile, STAFFING, PLANNING)  # before the council's first sync: nothing accepted yet to keep
     chat = await start(routing_qa, store)
     assert await pending_lines(chat) == []
     assert received((await send_report(chat, await report_about_clerk(chat, "okafor"), "okafor"))[0]) == {"hollins"}
 
-    # Wording and coverage of the rule change, but not who receives or confirms: accepted at the next start, unasked.
-    edit(profile, "concern: [conduct, performance, bullying, confidential_information, relationship_breakdown]\n"
-                  "      recipient: the Chairman of the Staffing Committee",
-         "concern: [conduct, bullying, confidential_information, relationship_breakdown]\n"
-         "      recipient: the Chairman of the Staffing Committee")
+    # The committee's name as typed changes, not who receives or confirms: accepted at the next start, unasked.
     edit(profile, PLANNING, "holder: {role: committee chair, committee: planning}")  # the same committee
     chat = await start(routing_qa, store)
     assert await pending_lines(chat) == [] and await outbox(store) == []
     assert await stored_routings(store) == [True, True]
     assert received((await send_report(chat, await report_about_clerk(chat, "okafor"), "okafor"))[0]) == {"hollins"}
+
+    # The rule narrowed: the same role receives, but a councillor's concern about the Clerk's performance would
+    # reach nobody. That was accepted unasked (session 7); it waits for the Chair now.
+    edit(profile, "concern: [conduct, performance, bullying, confidential_information, relationship_breakdown]\n"
+                  "      recipient: the Chairman of the Staffing Committee",
+         "concern: [conduct, bullying, confidential_information, relationship_breakdown]\n"
+         "      recipient: the Chairman of the Staffing Committee")
+    chat = await start(routing_qa, store)
+    waiting = await pending_lines(chat)
+    assert len(waiting) == 1 and "would no longer go where they go now (a councillor's performance)" in waiting[0]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

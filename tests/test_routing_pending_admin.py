@@ -256,3 +256,15 @@ def test_member_add_mentions_a_routing_change_made_by_hand_that_its_sync_held(
     assert "change 1:" in out and "It needs the Chair (Cllr Priya Nandakumar)" in out, out
     # and a later command does not say it again as new: it was told once, and /role pending lists it
     assert "also holds" not in add(capsys, "newbie3", "Cllr Nell Pryce")
+
+
+def test_narrowing_the_clerk_rule_waits_for_the_chair(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The Clerk narrows the rule about herself to performance alone: the same role still receives, but a
+    councillor's report of bullying by her would reach nobody. That was accepted without asking; it waits now, and
+    the words say which reports would no longer go where they go."""
+    add(capsys, "newbie", "Cllr Nia Pryce")
+    change_profile(home, lambda data: clerk_rule(data).update(concern=["performance"]))
+    out = add(capsys, "newbie2", "Cllr Ned Pryce")
+    assert "also holds a change made outside this command that is not in effect" in out, out
+    assert "a councillor's bullying" in out and "would no longer go where they go now" in out, out
+    assert "a councillor's performance" not in out  # still routed as before
