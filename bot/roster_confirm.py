@@ -10,7 +10,8 @@ what changes, never anything about any case: they may not know a case exists, an
 An account linked to a guarded roster entry (``bot.linking``) waits here too, as a ``link`` change: confirmed and
 refused the same way, except that whoever issued the link code, or holds the account now, cannot decide it. So does
 a ``routing`` change the roster file asked for (``bot.roster_sync``): confirmed, its routing of reports about the
-Clerk becomes the accepted one, here and (at their next start or ``/role pending``) in every other worker.
+Clerk becomes the accepted one, here and, as soon as they next route or show a report about the Clerk
+(``bot.accepted_routing``), in every other worker.
 
 Who confirms, and who receives, is always judged by the routing as accepted (``routing_of``), never by the file's.
 """
@@ -18,11 +19,10 @@ Who confirms, and who receives, is always judged by the routing as accepted (``r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import suppress
 
-from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from bot.accepted_routing import learn
 from bot.broadcasts.compose import to_json
 from bot.broadcasts.settings import DELIVERY_PLATFORMS
 from bot.clerk_recipients import (
@@ -36,7 +36,6 @@ from bot.clerk_recipients import (
     holds,
     names,
     recipients,
-    remember,
     seconds,
     title,
     who_confirms,
@@ -46,7 +45,7 @@ from bot.messages import Reply, Target, Text, Visibility, say
 from bot.people import ROLE_LABELS, Member, can
 from bot.roster_changes import described, edit_for, outcome, resolve, what
 from bot.store.role_changes import LAPSE_AFTER, LAPSED, PENDING, REFUSED, RoleChange
-from config.routing import ClerkRouting, RoutingConfig, load_routing
+from config.routing import RoutingConfig, load_routing
 
 DAYS = LAPSE_AFTER.days
 NOBODY_CAN = " Nobody on the roster can confirm it now: whoever runs the bot can correct the council's roster file."
@@ -62,10 +61,7 @@ async def routing_now(turn: Turn, council: str) -> RoutingConfig:
     """``routing_of`` after reading the accepted routing from the database: another worker may have confirmed a
     routing change since this one started."""
     config = load_routing(council, turn.services.qa.library.home)[0]
-    accepted = await turn.store.clerk_routings.accepted(council)
-    with suppress(ValidationError):  # unreadable (an older schema): the next sync accepts the file's
-        if accepted is not None:
-            remember(council, config.source, ClerkRouting.model_validate(accepted.routing))
+    await learn(turn.store, council, config.source)
     return governing(council, config)
 
 

@@ -249,3 +249,29 @@ async def test_migration_0012_adds_the_accepted_routing_and_goes_back(backend: s
         assert "clerk_routings" in await tables(database)
         await migrate(database, "0011", down=True)
         assert "clerk_routings" not in await tables(database) and "web_sessions" in await tables(database)
+
+
+async def test_a_worker_routes_by_a_change_another_worker_had_confirmed(
+        routing_qa: QaService, store: Store, profile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers on one database: the Chair confirms the routing change in one; the other, started before and
+    remembering the routing it replaced, must route the next report about the Clerk the new way (it went on sending
+    them to the replaced recipient until its next start)."""
+    import bot.clerk_recipients as memory
+
+    await start(routing_qa, store)
+    edit(profile, STAFFING, PLANNING)
+    first = await start(routing_qa, store)
+    second = await start(routing_qa, store)  # the other worker, started while the change waited
+    n = int((await pending_lines(first))[0].split(".")[0])
+    assert received((await send_report(second, await report_about_clerk(second, "okafor"), "okafor"))[0]) == {
+        "whitcombe"}
+    its_memory = dict(memory._accepted)
+
+    assert "Confirmed change" in own(await first.push(f"/role confirm {n}", user="chair"))
+    # The second worker is another process: it still remembers the replaced routing, and has noticed nothing.
+    monkeypatch.setattr(memory, "_accepted", its_memory)
+    monkeypatch.setattr(memory, "_generation", memory.generation() + 1)
+
+    replies = await report_about_clerk(second, "okafor")
+    assert "(Cllr Gareth Hollins)" in next(r for r in replies if r.kind == "route").plain()
+    assert received((await send_report(second, replies, "okafor"))[0]) == {"hollins"}

@@ -8,6 +8,7 @@ protocol. Whether anyone can receive a report is settled here, before its detail
 
 from __future__ import annotations
 
+from bot.accepted_routing import learn
 from bot.context import Services
 from bot.flows.definition import END
 from bot.flows.delivery import GRIEVANCE, plan, reporter_of
@@ -56,6 +57,7 @@ async def route_action(run: FlowRun) -> ActionResult:
     answers = run.answers
     reporter, about, concern = answers.get("reporter", ""), answers.get("about", ""), answers.get("concern", "")
     book = book_for(run.turn.services, council)
+    await learn(run.turn.store, council, book.written.source)  # another worker may have had a change confirmed
     route = book.route(reporter, about, concern)
     if not route.covered:
         return ActionResult([not_covered_reply(book, reporter=reporter, about=about, concern=concern)], next=END)

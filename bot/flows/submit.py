@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.accepted_routing import learn
 from bot.broadcasts.compose import to_json
 from bot.broadcasts.settings import DELIVERY_PLATFORMS
 from bot.cases.desk import CaseDesk, NoRecipients, Submission
@@ -45,6 +46,7 @@ async def submit_action(run: FlowRun) -> ActionResult:
     if council is None:
         return ActionResult([Reply((Text(f"I need to know your council first. {NOT_DELIVERED}"),))], next=END)
     book = book_for(turn.services, council)
+    await learn(turn.store, council, book.written.source)  # another worker may have had a change confirmed
     delivery = await plan(turn, book, run.flow.name, run.answers)
     route, notes, recipients = delivery.route, list(delivery.notes), delivery.recipients
     about = run.answers.get("about", "")
