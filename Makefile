@@ -31,12 +31,12 @@ DEV_SET := $(firstword $(wildcard ../shared/eval/dev_questions.jsonl) corpus/que
 eval: $(STAMP)
 	$(BIN)/protocol-bot eval $(DEV_SET)
 
-# Reproduce the shipped encoder and then the reranker on top of it from the corpus (fixed seeds; ~55 + ~55 min on
+# Reproduce the shipped encoder and then the reranker on top of it from the corpus (fixed seeds; ~61 + ~46 min on
 # 2 cores). Never run by `make run` or CI.
 train: $(STAMP)
 	$(BIN)/python -m training.validate
 	$(BIN)/python -m training.encoder --seed 13 --epochs 3 --batch-size 32 --lr 5e-5 --max-seq 128
-	$(BIN)/python -m training.reranker --seed 13 --epochs 3 --batch-groups 8 --lr 4e-5 --head-lr 2e-3 --max-seq 128
+	$(BIN)/python -m training.reranker --seed 13 --epochs 2 --batch-groups 8 --lr 4e-5 --head-lr 2e-3 --max-seq 128
 
 # Refit the report-offer decision (bot/intent.py) on training/data and tests/data with the shipped encoder
 # (deterministic; ~2-5 min on 2 cores). Run after `make train` or after the intent data changes.

@@ -1,7 +1,8 @@
 """Someone who wants to report a concern or raise a grievance is offered that flow, privately.
 
 The decision is learned: a logistic regression over the message's embedding by the bot's own question encoder
-(the tuned MiniLM, 384-d unit vectors) plus one feature, whether the hand-written pattern below matches. A pattern
+(the tuned MiniLM, 384-d unit vectors), its words (unigrams and bigrams hashed into 1,024 0/1 features) and one
+feature more, whether the hand-written pattern below matches. A pattern
 alone caught too few of the ways people put it (recall 0.38 on phrasings written blind) and offered too often
 (19 %): "report" and "concern" are ordinary words in a protocol. The weights, bias and threshold are fitted by
 ``python -m training.intent`` (``make train-intent``) and shipped in ``knowledge/models/report-intent.json`` with
@@ -35,11 +36,13 @@ import json
 import logging
 import math
 import re
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -161,10 +164,33 @@ def embedding_text(text: str) -> str:
     return _normal(text)
 
 
-def features(vectors: npt.NDArray[np.floating], texts: list[str]) -> npt.NDArray[np.float64]:
-    """One row per text: its embedding, then 1.0 where the pattern matches. Training and serving share this."""
+_WORD = re.compile(r"\b\w\w+\b")
+NGRAM_BUCKETS = 1024
+"""Word unigrams and bigrams hashed into this many 0/1 features beside the embedding. The embedding carries what a
+message is about; the words carry how it is put ("can I report", "who do I tell", "I want to complain about"),
+which a mean-pooled vector blurs: cross-validated recall at 1.5 % false offers 0.926 -> 0.955 with them (session
+8, ``training.intent``). CRC-32, not Python's salted ``hash``: training and serving must agree across processes."""
+
+
+def ngram_buckets(text: str, buckets: int) -> list[int]:
+    """The buckets of ``text``'s lower-cased word unigrams and bigrams (two letters or more, as scikit-learn's
+    default tokeniser): the same for the same text in every process."""
+    if buckets <= 0:
+        return []
+    words = _WORD.findall(embedding_text(text).lower())
+    grams = [*words, *(f"{a} {b}" for a, b in pairwise(words))]
+    return sorted({zlib.crc32(g.encode("utf-8")) % buckets for g in grams})
+
+
+def features(vectors: npt.NDArray[np.floating], texts: list[str], buckets: int = NGRAM_BUCKETS
+             ) -> npt.NDArray[np.float64]:
+    """One row per text: its embedding, its word n-gram buckets (``buckets`` of them, 0/1), then 1.0 where the
+    pattern matches (last, so the fit can weigh it apart). Training and serving share this."""
+    grams = np.zeros((len(texts), buckets), dtype=np.float64)
+    for row, text in enumerate(texts):
+        grams[row, ngram_buckets(text, buckets)] = 1.0
     hits = np.array([[1.0 if matches(t) else 0.0] for t in texts], dtype=np.float64).reshape(len(texts), 1)
-    return np.hstack([np.asarray(vectors, dtype=np.float64).reshape(len(texts), -1), hits])
+    return np.hstack([np.asarray(vectors, dtype=np.float64).reshape(len(texts), -1), grams, hits])
 
 
 def is_question(text: str) -> bool:
@@ -180,6 +206,8 @@ class IntentModel:
     threshold: float
     """On the probability: the lowest that kept cross-validated false offers within the target."""
     encoder: str
+    buckets: int = 0
+    """Word n-gram buckets between the embedding and the pattern (``features``); 0 in a model fitted without."""
 
     def probability(self, row: npt.NDArray[np.float64]) -> float:
         return 1.0 / (1.0 + math.exp(-(float(row @ self.weights) + self.bias)))
@@ -199,11 +227,13 @@ def load_model(path: Path = MODEL_PATH) -> IntentModel | None:
         if name not in record:
             raise ValueError(f"{path}: field {name!r} is missing")
     weights = np.asarray(record["weights"], dtype=np.float64)
-    if weights.shape != (int(record["dimension"]) + 1,):
-        raise ValueError(f"{path}: field 'weights' holds {weights.size} numbers, not dimension + 1 (the pattern)")
+    buckets = int(record.get("ngram_buckets", 0))
+    if weights.shape != (int(record["dimension"]) + buckets + 1,):
+        raise ValueError(f"{path}: field 'weights' holds {weights.size} numbers, not dimension + ngram_buckets + 1 "
+                         "(the pattern)")
     if not 0.0 < float(record["threshold"]) < 1.0:
         raise ValueError(f"{path}: field 'threshold' must lie between 0 and 1")
-    return IntentModel(weights, float(record["bias"]), float(record["threshold"]), str(record["encoder"]))
+    return IntentModel(weights, float(record["bias"]), float(record["threshold"]), str(record["encoder"]), buckets)
 
 
 class ReportIntent:
@@ -244,7 +274,7 @@ class ReportIntent:
         except Exception as exc:  # an offer by the pattern is better than no answer at all to someone in trouble
             log.warning("report intent fell back to the pattern: %s", type(exc).__name__)
             return matches(text)
-        decision = self.model.decides(features(vectors, [text])[0])
+        decision = self.model.decides(features(vectors, [text], self.model.buckets)[0])
         self._cache[key] = decision
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)

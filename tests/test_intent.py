@@ -57,8 +57,9 @@ async def test_the_offer_catches_people_who_want_to_report_and_spares_ordinary_q
         learned: ReportIntent, capsys: pytest.CaptureFixture[str]) -> None:
     """Measured on 130 phrasings and 220 ordinary questions written blind (by a writer who saw only the protocols,
     after the model was fitted; never trained or tuned on). Issue 14's target is recall >= 0.95 with false offers
-    <= 0.02: false offers meet it, recall (0.862 when fitted in session 6; 0.877 with session 7's 600 more
-    examples written blind) does not yet; the floor below keeps it from sliding back towards the pattern's 0.377."""
+    <= 0.02. Recall was 0.862 when fitted in session 6 and 0.877 with session 7's 600 more examples; with session
+    8's hashed word features and 800 more examples (chosen by cross-validation on the training data alone) 0.969
+    with no false offers, which meets it. This test failed at the session 7 model."""
     wanting = blind("blind_report_offer_phrasings.jsonl")
     ordinary = blind("blind_ordinary_questions.jsonl")
     assert len(wanting) >= 100 and len(ordinary) >= 200
@@ -74,7 +75,7 @@ async def test_the_offer_catches_people_who_want_to_report_and_spares_ordinary_q
               f"{false_offers:.3f} on {len(ordinary)} ordinary questions (the pattern alone: recall "
               f"{pattern_recall:.3f}); on its own training phrasings {len(fitted)}/{len(trained_on)}")
     assert false_offers <= FALSE_OFFERS, f"false offers {false_offers:.3f}: {offered}"
-    assert recall >= 0.85 and recall > pattern_recall + 0.3, f"recall {recall:.3f}; missed: {missed}"
+    assert recall >= RECALL, f"recall {recall:.3f}; missed: {missed}"
 
 
 @pytest.mark.model
@@ -96,7 +97,7 @@ def test_the_shipped_model_was_fitted_on_this_data_with_this_encoder(capsys: pyt
     record = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     assert record["training_sha256"] == digest(), "the intent data changed since fitting: run `make train-intent`"
     assert record["encoder"] == MODEL_NAME, "the encoder changed since fitting: run `make train-intent`"
-    assert len(record["weights"]) == record["dimension"] + 1 == 385
+    assert len(record["weights"]) == record["dimension"] + record["ngram_buckets"] + 1 == 384 + 1024 + 1
     cv, alone = record["cross_validation"], record["pattern_alone"]
     with capsys.disabled():
         print(f"\nreport offer (cross-validated, {cv['folds']} folds): recall {cv['recall']:.3f}, "

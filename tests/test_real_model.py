@@ -22,10 +22,9 @@ def test_grievance_question_abstains_for_honiton(real_library: Any) -> None:
     assert real_library.ask("honiton", "what is the grievance procedure?").abstain
 
 
-@pytest.mark.xfail(strict=True, reason="a known miss since the reranker (session 6): it scores the misspelt question "
-                   "4.7 against 3.1 ('Not to have any personal issues raised with them'), so it is answered; on the "
-                   "blind splits abstention still rose 0.58 -> 0.72 and 0.46 -> 0.56 (bench/RESULTS.md)")
 def test_a_misspelt_grievance_question_abstains_for_honiton(real_library: Any) -> None:
+    """A known miss from session 6's reranker to session 7 (answered from 3.1, 'Not to have any personal issues raised
+    with them'); session 8's models, trained on more questions, abstain again."""
     assert real_library.ask("honiton", "is there a grievence procedur?").abstain
 
 

@@ -3,10 +3,12 @@
 The bot offers its confidential report flow when a message shows someone wants to report, complain, raise a
 grievance or blow the whistle (``bot/intent.py``). A hand-written pattern missed most ways people put it, so the
 decision is a logistic regression over the tuned MiniLM's embedding of the message (the vectors the bot's question
-encoder gives at serving, here by sentence-transformers) plus the pattern's hit as one more feature.
+encoder gives at serving, here by sentence-transformers), its words hashed into buckets (``bot.intent.features``)
+and the pattern's hit as one more feature.
 
 Data: ``training/data/report_intent_positive.jsonl`` and ``..._negative.jsonl`` (and ``..._s7.jsonl``: 300 more of
-each, session 7, by a writer who saw only the protocol texts and a description of the task), the phrasings and ordinary
+each, session 7, by a writer who saw only the protocol texts and a description of the task; ``..._s8.jsonl``: 400
+more of each, session 8, by another such writer), the phrasings and ordinary
 questions in ``tests/data/*.txt``, and the corpus's off-topic questions as further negatives (its answerable ones
 are not used: many of them genuinely describe a wish to report). The L2 strength and the threshold are chosen by
 5-fold stratified cross-validation: the threshold is the lowest that keeps out-of-fold false offers within
@@ -29,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.intent import MODEL_PATH, embedding_text, features, matches
+from bot.intent import MODEL_PATH, NGRAM_BUCKETS, embedding_text, features, matches
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "training" / "data"
@@ -75,8 +77,10 @@ def load_examples() -> list[Example]:
     """Every example once, in a fixed order; a text labelled both ways is an error naming it."""
     sources = (_jsonl(DATA / "report_intent_positive.jsonl", True) + _lines(TESTS / "report_offer_phrasings.txt", True)
                + _jsonl(DATA / "report_intent_positive_s7.jsonl", True)
+               + _jsonl(DATA / "report_intent_positive_s8.jsonl", True)
                + _jsonl(DATA / "report_intent_negative.jsonl", False) + _lines(TESTS / "ordinary_questions.txt", False)
                + _jsonl(DATA / "report_intent_negative_s7.jsonl", False)
+               + _jsonl(DATA / "report_intent_negative_s8.jsonl", False)
                + _off_topic(CORPUS_TRAIN))
     seen: dict[str, Example] = {}
     for example in sources:
@@ -216,8 +220,10 @@ def train(*, seed: int, folds: int, max_false_offers: float) -> dict[str, Any]:
     pattern_recall, pattern_false = rates(x[:, -1], y, 0.5)
     return {
         "encoder": encoder,
-        "dimension": int(x.shape[1] - 1),
-        "features": "embedding of bot.intent.embedding_text(message), then 1.0 where bot.intent's pattern matches",
+        "dimension": int(x.shape[1] - NGRAM_BUCKETS - 1),
+        "ngram_buckets": NGRAM_BUCKETS,
+        "features": "embedding of bot.intent.embedding_text(message), its word unigrams and bigrams hashed into "
+                    "ngram_buckets 0/1 (bot.intent.ngram_buckets), then 1.0 where bot.intent's pattern matches",
         "weights": [float(v) for v in w[:-1]],
         "bias": float(w[-1]),
         "threshold": float(best["threshold"]),
