@@ -80,6 +80,8 @@ async def _outcome(store: Store, council: str, edited: Edited, held: list[RoleCh
                    earlier: Sequence[RoleChange] = ()) -> str:
     """What the command did: in effect now, or which part waits for whom; and what else in the file waits."""
     written = f"Written to {edited.path}{edited.note()}."
+    if not held and not earlier:
+        return f"{made} {written} In effect now."
     members = await store.members.of_council(council)
     applied = await in_force(store, council, home())  # the accepted routing, not the file's, while a change waits
     confirm = who_confirms(members, applied.config, FROM_FILE)
