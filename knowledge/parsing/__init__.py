@@ -16,6 +16,7 @@ from knowledge.parsing.lines import (
     open_paragraph_lines,
     split_lines,
 )
+from knowledge.parsing.slides import mark_slide_titles
 
 __all__ = ["parse_clauses", "parse_document"]
 
@@ -31,7 +32,7 @@ def parse_clauses(
     lines = split_lines(text)
     if all(line is None for line in lines):
         raise ProtocolFileError(source_name, "is empty")
-    lines = open_paragraph_lines(mark_underlined_headings(close_double_spacing(lines)))
+    lines = mark_slide_titles(open_paragraph_lines(mark_underlined_headings(close_double_spacing(lines))))
     furniture = set_aside_furniture(lines, extra_patterns=extra_furniture)
     has_markdown_headings = sum(1 for x in furniture.lines if x is not None and x.md_level) >= 2
     elements = classify(furniture.lines, plain_headings=not has_markdown_headings,

@@ -112,6 +112,9 @@ class Assembler:
             self.current = self._builder(element.number, element.offset, title=element.text, titled=True)
 
     def _clause(self, element: Element, blank: bool) -> None:
+        if element.number and element.letter:  # legal style '4.(2)': section 4, sub-paragraph (2)
+            self._lettered_clause(element.number, element)
+            return
         section = self.headings[-1][2] if self.headings else None
         if self.sections_numbered and section and element.number and element.number.isdigit():
             self._lettered_clause(section, replace(element, letter=element.number))
@@ -125,6 +128,8 @@ class Assembler:
         assert letter is not None
         current = self.current
         section = self.headings[-1][2] if self.headings else None
+        if current is not None and current.clause_section is not None:
+            section = current.clause_section
         if current is not None and current.clause_letter is not None:
             if section is not None and current.follows_clause_letter(letter):
                 self._lettered_clause(section, element)
@@ -149,6 +154,7 @@ class Assembler:
         self._flush()
         self.current = self._builder(f"{section}({element.letter})", element.offset)
         self.current.clause_letter = element.letter
+        self.current.clause_section = section
         self.current.paragraphs.append(element.text)
 
     def _bullet(self, element: Element, blank: bool) -> None:
@@ -169,6 +175,9 @@ class Assembler:
             return
         if current.takes_nested and ITEM_START.match(text):
             current.add_nested(text)
+            return
+        if blank and current.legal_lead_in:
+            current.add_item(text)
             return
         continues = not ends_sentence(current.last_piece) and (
             starts_lowercase(text) or (self._page_turned and self._cut_by_page_turn(current)))

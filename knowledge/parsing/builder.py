@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from knowledge.parsing.joining import ends_lead_in, join_wrapped
 from knowledge.parsing.numbering import follows_marker
 
+_LEGAL_LEAD_IN = (" -", " –", " —")
+"""'(2) Outside meetings the Chairman -': legal drafting ends a lead-in with a dash, not a colon."""
+
 
 @dataclass
 class Builder:
@@ -27,6 +30,9 @@ class Builder:
     last_letter: str | None = None
     clause_letter: str | None = None
     """For a lettered clause ('2(c)', '1(3)'), its letter or number: the next one opens the next clause."""
+    clause_section: str | None = None
+    """The section a lettered clause belongs to ('2' for 2(c)): the next letter stays in it even where no
+    numbered heading says so (legal style '4.(1)', then '(2)', '(3)')."""
     nested: bool = False
     """A list inside an item ('2. managing the staff, including:' then 'a.', 'b.') is open: its items are this
     clause's too, and the outer list carries on after it ('3.')."""
@@ -36,7 +42,18 @@ class Builder:
 
     @property
     def is_list(self) -> bool:
-        return bool(self.items) or (bool(self.paragraphs) and ends_lead_in(self.paragraphs[-1]))
+        if self.items:
+            return True
+        if not self.paragraphs:
+            return False
+        return ends_lead_in(self.paragraphs[-1]) or self.legal_lead_in
+
+    @property
+    def legal_lead_in(self) -> bool:
+        """A sub-paragraph whose words end in a dash ('(2) Outside meetings the Chairman -'): what follows,
+        lettered or not ('"the Clerk" means ...'), is its list, however each item starts."""
+        return (self.clause_letter is not None and bool(self.paragraphs)
+                and self.paragraphs[-1].rstrip().endswith(_LEGAL_LEAD_IN))
 
     @property
     def last_piece(self) -> str:

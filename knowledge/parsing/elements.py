@@ -20,6 +20,7 @@ from knowledge.parsing.headings import (
     heading_level,
     heading_text,
     is_plain_heading,
+    is_section_title,
     is_tight_heading,
     is_title_like,
 )
@@ -34,11 +35,14 @@ from knowledge.parsing.numbering import (
     BRACKETED_ITEM,
     CLOSE_NUMBERED,
     ITEM_START,
+    LEGAL_NUMBERED,
     LETTER_SECTION,
     LETTERED,
     NUMBER_ONLY,
     NUMBERED,
+    PARA_NUMBERED,
     PAREN_NUMBERED,
+    SECTION_LETTERED,
     mend_ocr_number,
     squash,
     successor,
@@ -103,6 +107,10 @@ def classify(lines: Sequence[Line | None], *, plain_headings: bool,
             pending_number = None
             out.extend(_numbered(number, text, offset, line, has_period=period, ctx=ctx, index=i, alone=True))
             continue
+        printed = _printed_with_word_or_brackets(text, line.offset)
+        if printed is not None:
+            out.append(printed)
+            continue
         closing = CLOSE_NUMBERED.match(text)
         if closing:
             marker, number, body = closing.groups()
@@ -122,11 +130,14 @@ def classify(lines: Sequence[Line | None], *, plain_headings: bool,
             if "." in number or (period and not line.bullet) or line.md_level:
                 out.extend(_numbered(number, body, line.offset, line, period, ctx=ctx, index=i))
                 continue
+            if SECTION_LETTERED.match(number) and number[0] in ctx.letter_sections:
+                out.extend(_numbered(number, body, line.offset, line, period, ctx=ctx, index=i))
+                continue  # 'B2 The Chair presides ...' under 'B. Roles': paragraph B2, printed without a full stop
             if number in ctx.sections and is_title_like(body):
                 out.append(Element(Kind.HEADING, heading_text(body), line.offset, level=1, number=number))
                 continue
         section = LETTER_SECTION.match(text)
-        if section and section.group(1) in ctx.letter_sections and is_title_like(section.group(2)):
+        if section and section.group(1) in ctx.letter_sections and is_section_title(section.group(2)):
             out.append(Element(Kind.HEADING, heading_text(section.group(2)), line.offset, level=1,
                                number=section.group(1)))
             continue
@@ -152,6 +163,22 @@ def classify(lines: Sequence[Line | None], *, plain_headings: bool,
             continue
         out.append(Element(Kind.TEXT, text, line.offset, bold_label=line.bold_label))
     return out
+
+
+def _printed_with_word_or_brackets(text: str, offset: int) -> Element | None:
+    """'Para 12. Members ...' is clause 12; legal style '4.(2) Outside ...' is paragraph 4's sub-paragraph (2).
+
+    The legal-style clause carries its section number and its bracketed number apart, so the sub-paragraphs
+    printed '(3)', '(4)' after it carry the same section on, and all are cited as readers cite them: 4(2), 4(3).
+    """
+    para = PARA_NUMBERED.match(text)
+    if para:
+        return Element(Kind.CLAUSE, para.group(2), offset, level=1, number=para.group(1))
+    legal = LEGAL_NUMBERED.match(text)
+    if legal:
+        _, section, sub, body = legal.groups()
+        return Element(Kind.CLAUSE, body, offset, level=1, number=section, letter=sub, marker=f"({sub})")
+    return None
 
 
 def _starts_afresh(text: str) -> bool:

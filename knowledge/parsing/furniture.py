@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from knowledge.parsing.correspondence import email_wrapper
 from knowledge.parsing.footnotes import drop_footnotes, page_start
 from knowledge.parsing.lines import LABELLED_NUMBER, Line, ends_sentence, starts_lowercase, word_count
+from knowledge.parsing.numbering import LEGAL_NUMBERED, PARA_NUMBERED
 from knowledge.parsing.records import RECORD_PATTERNS, version_history
+from knowledge.parsing.slides import SLIDE_MARKER
 
 _PAGE_REF = r"\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?"
 DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
@@ -31,6 +33,7 @@ DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
     r"^\d{1,3}$",
     r"^-\s*\d{1,3}\s*-$",
     r"^[-_=*]{3,}$",
+    SLIDE_MARKER,
 )
 """Running footers and page numbers: where one stood, the page turned (a sentence may run on across it)."""
 _TOC_HEADING = re.compile(r"^(table of )?contents:?$", re.IGNORECASE)
@@ -178,6 +181,8 @@ def _starts_body(line: Line) -> bool:
     text = line.text.strip()
     if re.fullmatch(r"\d{1,3}(\.\d{1,3})+\.?|\d{1,3}\.", text) or LABELLED_NUMBER.match(text):
         return True
+    if LEGAL_NUMBERED.match(text) or PARA_NUMBERED.match(text):
+        return True  # '1.(1) In this Protocol ...', 'Para 1. This Code ...'
     match = re.match(r"^\d{1,3}(\.\d{1,3})*\.?\s+(.*)$", text)
     return match is not None and not _is_short(line) and match.group(2).rstrip().endswith((".", ":", ";"))
 

@@ -48,6 +48,15 @@ def is_title_like(text: str) -> bool:
     return text[0].isupper() or text[0].isdigit()
 
 
+_GLOSS = re.compile(r"\s*\([^()]*\)$")
+"""'Roles (Rolau)': a bilingual council prints the title's translation in brackets after it."""
+
+
+def is_section_title(text: str) -> bool:
+    """A lettered section's title, its translation in brackets not counted: 'Information and requests (...)'."""
+    return is_title_like(_GLOSS.sub("", text) or text)
+
+
 class Context:
     """What a line's classification may look at besides the line: its neighbours and the document's habits."""
 
@@ -96,7 +105,7 @@ def _title_run(present: Sequence[Line]) -> set[str]:
 
 def _letter_run(present: Sequence[Line]) -> set[str]:
     letters = [m.group(1) for x in present for m in [LETTER_SECTION.match(squash(x.text))]
-               if m and is_title_like(m.group(2))]
+               if m and is_section_title(m.group(2))]
     run: set[str] = set()
     expected = "A"
     for letter in letters:

@@ -30,6 +30,12 @@ CLOSE_NUMBERED = re.compile(r"^((\d{1,2})\))\s+(\S.*)$")
 """'4) The role of the Clerk is:': a paragraph numbered with a closing bracket."""
 PAREN_NUMBERED = re.compile(r"^(\((\d{1,2})\))\s*(?=[A-Z“\"‘'])(.*)$")
 """'(1) Members are elected', '(2)Officers ...': sub-paragraphs numbered in brackets, as web pages print them."""
+LEGAL_NUMBERED = re.compile(r"^((\d{1,3})\.?\((\d{1,3})\))\s*(?=[A-Z“\"‘'])(.*)$")
+"""'4.(2) Outside meetings ...': legal style, paragraph 4's sub-paragraph (2), its later ones printed '(3)' alone."""
+PARA_NUMBERED = re.compile(r"^(?:para|paragraph|paragraff)\.?\s+(\d{1,3})\.\s+(?=[A-Z“\"‘'])(.*)$", re.IGNORECASE)
+"""'Para 12. Members must ...': the number printed with a word and a full stop, the clause's words after it."""
+SECTION_LETTERED = re.compile(r"^[A-Z]\d{1,3}$")
+"""'B2', 'C14': a paragraph numbered within a lettered section, printed without a full stop."""
 ITEM_START = re.compile(r"^(\(?[a-z]{1,4}[.)]|\(?\d{1,2}[.)])\s+")
 SECTION_TITLE = re.compile(r"^(\d{1,2})\s+(\S.*)$")
 
