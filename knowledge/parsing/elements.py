@@ -214,6 +214,8 @@ def _numbered(number: str, text: str, offset: int, line: Line, has_period: bool,
         titled = False  # a number on its own line, then a full-width line: the clause's first line, wrapped
     if depth > 1 and _leads_in(text, ctx.next_present(index)):
         titled = False  # '2.2 Councillors should:' leads in to its list: the clause's own words, no heading
+    if depth > 1 and _ends_mid_phrase(text) and ctx.adjacent(index, 1) is not None:
+        titled = False  # '8.4 Council equipment ... provided for the' / 'Council's business only.': wrapped
     if titled and (is_title_like(text) or line.md_level) and not ctx.continues(index):
         return [Element(Kind.HEADING, text.rstrip(":").strip(), offset, level=depth, number=number)]
     run_in = _RUN_IN_TITLE.match(line.marked)
@@ -223,6 +225,15 @@ def _numbered(number: str, text: str, offset: int, line: Line, has_period: bool,
             return [Element(Kind.CLAUSE, text[len(title) :].lstrip(), offset, level=depth, number=number,
                             title=title)]
     return _split_run_on(Element(Kind.CLAUSE, text, offset, level=depth, number=number), line)
+
+
+_OPEN_ENDED = frozenset({"the", "a", "an", "of", "for", "to", "and", "or", "with", "by", "in", "on", "at", "that"})
+"""Words no title ends on: a line ending so was wrapped in mid-sentence, whatever case the next line starts in."""
+
+
+def _ends_mid_phrase(text: str) -> bool:
+    words = text.split()
+    return bool(words) and words[-1].casefold() in _OPEN_ENDED
 
 
 def _leads_in(text: str, nxt: Line | None) -> bool:

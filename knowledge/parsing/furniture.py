@@ -22,6 +22,7 @@ from knowledge.parsing.lines import LABELLED_NUMBER, Line, ends_sentence, starts
 from knowledge.parsing.numbering import LEGAL_NUMBERED, PARA_NUMBERED
 from knowledge.parsing.records import RECORD_PATTERNS, version_history
 from knowledge.parsing.slides import SLIDE_MARKER
+from knowledge.parsing.webdump import is_text_browser_dump, set_aside_web_chrome
 
 _PAGE_REF = r"\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?"
 DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
@@ -43,6 +44,9 @@ _TOC_PAGE = r"(\d{1,3}|\d{1,3}(\.\d{1,3})*\s*[-–/]\s*\d{1,3}|[ivxlc]{1,6})"
 _TOC_ENTRY = re.compile(rf"^.{{2,120}}?(\t+|\.{{3,}}|\s{{3,}})\s*{_TOC_PAGE}$", re.IGNORECASE)
 _DOT_LEADER = re.compile(rf"^.{{2,120}}?(\t+|\s*\.{{4,}})\s*{_TOC_PAGE}$", re.IGNORECASE)
 _SIGNATURE_START = re.compile(r"^(signed|dated|signature)\b\s*:?", re.IGNORECASE)
+_ONE_LINE_SIGNATURE = re.compile(r"^(signed|signature)\b.{0,160}\bdate(d)?\s*:", re.IGNORECASE)
+"""'Signed: Chair of the Council Clerk and Proper Officer Date: 14 May 2025': the block printed on one line."""
+_ONE_LINE_SIGNATURE_MAX_WORDS = 30
 _FILL_IN = re.compile(r"[._]{3,}")
 """Dots or underscores left for a signature or date to be written in."""
 _CLAUSE_START = re.compile(r"^\(?\d{1,3}(\.\d{1,3})*\.?\)?(\s|$)")
@@ -79,6 +83,8 @@ def set_aside_furniture(lines: Sequence[Line | None], *, extra_patterns: Iterabl
         page_edges.add(i)
         drop(i)
 
+    if is_text_browser_dump(kept):
+        set_aside_web_chrome(kept, drop)
     records = [re.compile(p, re.IGNORECASE) for p in RECORD_PATTERNS]
     for i, line in enumerate(kept):
         if line is not None and any(p.search(line.text) for p in patterns):
@@ -141,7 +147,14 @@ def _drop_table_of_contents(lines: list[Line | None], drop: Callable[[int], None
 
 
 def _drop_signature_block(lines: list[Line | None], drop: Callable[[int], None]) -> None:
-    """From the first 'Signed:' to the end, when all that follows is short (names, roles, dates)."""
+    """From the first 'Signed:' to the end, when all that follows is short (names, roles, dates).
+
+    A block printed on one line ('Signed: ... Date: ...') is longer than a signature line, but it is the
+    text's last line and no sentence.
+    """
+    present = [i for i, line in enumerate(lines) if line is not None]
+    if present and _is_one_line_signature(lines[present[-1]]):
+        drop(present[-1])
     for i, line in enumerate(lines):
         if (line is None or not any(_SIGNATURE_START.match(part) for part in _languages(line.text))
                 or word_count(line.text) > 8):
@@ -151,6 +164,12 @@ def _drop_signature_block(lines: list[Line | None], drop: Callable[[int], None])
             for j in range(i, len(lines)):
                 drop(j)
             return
+
+
+def _is_one_line_signature(line: Line | None) -> bool:
+    text = "" if line is None else line.text.strip()
+    return (any(_ONE_LINE_SIGNATURE.match(part) for part in _languages(text))
+            and word_count(text) <= _ONE_LINE_SIGNATURE_MAX_WORDS and not text.endswith((".", ";")))
 
 
 def _languages(text: str) -> tuple[str, ...]:

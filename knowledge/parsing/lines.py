@@ -53,6 +53,9 @@ _BOLD_ONLY = re.compile(r"^\*\*(.+?)\*\*:?$")
 _BOLD_LABEL = re.compile(r"^\*\*([^*]+?)\*\*\s*\S")
 MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))*\)")
 """'[constitution](https://...)': a web page saved as markdown; the reader sees the link's words."""
+LINK_MARKER = re.compile(r"(?<![^\s(“\"'‘|>])\[\d{1,4}\](?=[\w“\"'‘(#])")
+"""'the [23]Code of Conduct': a text browser's (lynx, w3m) number for a link, before its words. A footnote
+marker follows its word ('Conduct[1]') or a space ('[1] See ...'), so it never matches."""
 _EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
 
 
@@ -82,6 +85,19 @@ _UNDERSCORE_RULE = re.compile(r"_{3,}")
 
 def strip_emphasis(text: str) -> str:
     return _EMPHASIS.sub("", MARKDOWN_LINK.sub(r"\1", text)).strip()
+
+
+def unlink(line: Line) -> Line:
+    """The line as a reader of the web page saw it: link numbers gone, the linked words kept.
+
+    A line that began with a marker now begins at its first word, so the offset moves with it.
+    """
+    text = LINK_MARKER.sub("", line.text)
+    if text == line.text:
+        return line
+    lead = LINK_MARKER.match(line.text)
+    return replace(line, text=text, marked=LINK_MARKER.sub("", line.marked),
+                   offset=line.offset + (lead.end() if lead else 0))
 
 
 def split_lines(source: str) -> list[Line | None]:
