@@ -5,6 +5,7 @@ Nothing here writes a sentence about what the protocol says except by quoting it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -100,7 +101,8 @@ def is_lead_in(segment: Segment) -> bool:
 
 def short_answer(text: str, best: Segment | None) -> str:
     """The sentence that answers, verbatim; a list item keeps the lead-in it completes ("The role of Members
-    is: ... (b) to monitor ..."), which alone would read as a fragment."""
+    is: ... (b) to monitor ..."), and a sentence that points back ("This includes excessive socialising ...")
+    keeps the one it points at: either alone would read as a fragment."""
     if best is None:
         return text
     if best.line > 0:
@@ -110,7 +112,21 @@ def short_answer(text: str, best: Segment | None) -> str:
             first_item = next((s for s in segments if s.line > 0), None)
             gap = " " if first_item is not None and first_item.start == best.start else " ... "
             return f"{lead.text}{gap}{best.text}"
-    return best.text
+    antecedent = _antecedent(text, best)
+    return text[antecedent.start:best.end] if antecedent is not None else best.text
+
+
+BACK_REFERENCE = re.compile(r"^(?:This|These|Those|Such|They)\b")
+"""How a sentence opens when it only makes sense after the one before it. Not "It" ("It is important that
+..." points at nothing) nor "That" (a conjunction as often as not)."""
+
+
+def _antecedent(text: str, best: Segment) -> Segment | None:
+    """The sentence just before ``best`` in the same paragraph, when ``best`` opens by pointing back at it."""
+    if not BACK_REFERENCE.match(best.text):
+        return None
+    before = [s for s in _segments(text) if s.line == best.line and s.end <= best.start]
+    return before[-1] if before else None
 
 
 def _trim(text: str, wanted: set[str], best: int | None) -> tuple[str, Segment | None]:

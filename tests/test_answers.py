@@ -29,3 +29,13 @@ def test_items_without_a_lead_in_lead_on_their_own() -> None:
     plain = "Officers serve the council.\nThey act lawfully.\nThey are courteous."
     assert pick(text, "be courteous") == "Officers will always: ... be courteous."
     assert pick(plain, "They are") == "They are courteous."
+
+
+def test_a_sentence_that_points_back_leads_with_the_one_it_points_at() -> None:
+    text = ("Members and Officers should at all times avoid any situation which can give rise to suspicion. "
+            "This includes excessive socialising between employees and individual Councillors.")
+    assert pick(text, "This includes") == text
+    assert pick(text, "Members and") == "Members and Officers should at all times avoid any situation which can give " \
+        "rise to suspicion."
+    other_paragraph = "Officers serve the council.\nThese duties are set by law."
+    assert pick(other_paragraph, "These duties") == "These duties are set by law."
