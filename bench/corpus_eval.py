@@ -32,7 +32,8 @@ EXTRA = {
 STAGES = ("dense", "hybrid", "rerank")
 
 
-def prepare_home(home: Path) -> None:
+def prepare_home(home: Path, extra_councils: dict[str, Path] | None = None) -> None:
+    """``extra_councils``: slug -> protocol file, added too (councils written for questions not yet in a split)."""
     from knowledge.documents import add_council, discover
     from training.corpus import councils
 
@@ -40,6 +41,9 @@ def prepare_home(home: Path) -> None:
     for council in councils().values():
         if not council.bundled and council.slug not in present:
             add_council(home, council.slug, council.path, name=council.name)
+    for slug, path in (extra_councils or {}).items():
+        if slug not in present:
+            add_council(home, slug, path, name=slug.title())
 
 
 def questions_of(split: str) -> list[dict[str, Any]]:
@@ -47,6 +51,11 @@ def questions_of(split: str) -> list[dict[str, Any]]:
     from training.corpus import load
 
     return load_questions(EXTRA[split]) if split in EXTRA else load(split)
+
+
+def named_paths(items: list[str]) -> dict[str, Path]:
+    """'NAME=PATH' pairs, as given on the command line."""
+    return {name: Path(path) for name, path in (item.split("=", 1) for item in items)}
 
 
 def run(splits: list[str], stages: list[str], overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -94,12 +103,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="weight of the asker's own words when the lead sentence is chosen (bot.answers)")
     parser.add_argument("--home", type=Path, default=None,
                         help="default: /tmp/protocol-bot-corpus-<encoder> (kept between runs)")
+    parser.add_argument("--questions", action="append", default=[], metavar="NAME=FILE",
+                        help="a further question file (eval format), reported as split NAME: e.g. fresh questions "
+                             "staged in corpus/pending/ that no model has been fitted on yet")
+    parser.add_argument("--council", action="append", default=[], metavar="SLUG=FILE",
+                        help="a council those questions are about, added to the home with `council add`")
     args = parser.parse_args(argv)
+    EXTRA.update(named_paths(args.questions))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     encoder = os.environ.get("PROTOCOL_BOT_ENCODER", "tuned")
     home = args.home or Path(f"/tmp/protocol-bot-corpus-{encoder}")
     os.environ["PROTOCOL_BOT_HOME"] = str(home)
-    prepare_home(home)
+    prepare_home(home, named_paths(args.council))
     if args.own_words is not None:
         import bot.answers
 

@@ -7,8 +7,9 @@ Never on training (the reranker was fitted there), dev or a blind split. Each qu
 reranker reading the first ``--most`` clauses; every smaller count and every mixing weight is then scored from
 those same scores (the reranker reads each pair on its own, so reading fewer gives the same numbers). Prints
 JSON: per (candidates, retrieval weight) hit@1/3 and MRR; the best; and the reranked confidence (logistic
-regression over ``ConfidenceFeatures.reranked_vector``) with its threshold at 2 % out-of-fold false abstention,
-out-of-fold abstention and a reliability table, for the chosen candidate count.
+regression over ``ConfidenceFeatures.reranked_vector``) with its threshold at ``--max-false-abstention``
+out-of-fold (2 % unless told), out-of-fold abstention and a reliability table, for the chosen candidate count; and,
+to choose the operating point by, out-of-fold abstention for every candidate count at 2, 2.5 and 3 %.
 """
 
 from __future__ import annotations
@@ -92,6 +93,21 @@ def confidence(rows: list[dict[str, Any]], candidates: int, max_false_abstention
             "reliability": reliability(held_out, y)}
 
 
+OPERATING_POINTS = (0.02, 0.025, 0.03)
+
+
+def operating_points(rows: list[dict[str, Any]], most: int) -> list[dict[str, float]]:
+    """Out-of-fold abstention and false abstention per candidate count and allowed false abstention: what each
+    choice costs in "not covered" said to covered questions, and what it gains on the others."""
+    table = []
+    for candidates in range(1, most + 1):
+        for allowed in OPERATING_POINTS:
+            fitted = confidence(rows, candidates, allowed)
+            table.append({"candidates": candidates, "allowed": allowed, "abstention": fitted["abstention"],
+                          "false_abstention": fitted["false_abstention"]})
+    return table
+
+
 def main(argv: list[str] | None = None) -> None:
     corpus = Path(__file__).resolve().parents[1] / "corpus" / "questions"
     parser = argparse.ArgumentParser(prog="python -m bench.tune_rerank", description=__doc__)
@@ -99,6 +115,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--most", type=int, default=5, help="the most clauses the reranker reads")
     parser.add_argument("--candidates", type=int, default=None, help="fit the confidence for this count")
     parser.add_argument("--home", type=Path, default=None, help="as bench.corpus_eval: the corpus councils added")
+    parser.add_argument("--max-false-abstention", type=float, default=0.02,
+                        help="the out-of-fold false abstention the threshold keeps on these questions")
     args = parser.parse_args(argv)
     home = args.home or Path(f"/tmp/protocol-bot-corpus-{os.environ.get('PROTOCOL_BOT_ENCODER', 'tuned')}")
     os.environ["PROTOCOL_BOT_HOME"] = str(home)
@@ -108,8 +126,9 @@ def main(argv: list[str] | None = None) -> None:
              for c in range(1, args.most + 1) for w in WEIGHTS]
     best = max(table, key=lambda t: (t["hit@1"] + t["mrr"], -t["candidates"]))
     chosen = args.candidates or int(best["candidates"])
-    print(json.dumps({"ranking": table, "best": best, "confidence_for": chosen,
-                      "confidence": confidence(rows, chosen, 0.02)}, indent=1))
+    print(json.dumps({"ranking": table, "best": best, "operating_points": operating_points(rows, args.most),
+                      "confidence_for": chosen, "confidence": confidence(rows, chosen, args.max_false_abstention)},
+                     indent=1))
 
 
 if __name__ == "__main__":

@@ -216,6 +216,8 @@ def _numbered(number: str, text: str, offset: int, line: Line, has_period: bool,
         titled = False  # '2.2 Councillors should:' leads in to its list: the clause's own words, no heading
     if depth > 1 and _ends_mid_phrase(text) and ctx.adjacent(index, 1) is not None:
         titled = False  # '8.4 Council equipment ... provided for the' / 'Council's business only.': wrapped
+    if depth > 1 and not ctx.short(line.text) and _carries_on(ctx.adjacent(index, 1)):
+        titled = False  # '4.9 Where the Chief Executive, after consulting the Monitoring' / 'Officer, considers'
     if titled and (is_title_like(text) or line.md_level) and not ctx.continues(index):
         return [Element(Kind.HEADING, text.rstrip(":").strip(), offset, level=depth, number=number)]
     run_in = _RUN_IN_TITLE.match(line.marked)
@@ -234,6 +236,15 @@ _OPEN_ENDED = frozenset({"the", "a", "an", "of", "for", "to", "and", "or", "with
 def _ends_mid_phrase(text: str) -> bool:
     words = text.split()
     return bool(words) and words[-1].casefold() in _OPEN_ENDED
+
+
+def _carries_on(nxt: Line | None) -> bool:
+    """The next line, printed without a gap, goes on with the sentence: its first word is followed by a comma
+    ('Officer, considers that ...'), which no paragraph under a title starts with but one word before it."""
+    if nxt is None or nxt.bullet:
+        return False
+    first = nxt.text.split(maxsplit=1)[0]
+    return first.endswith(",") and first[:-1].isalpha()
 
 
 def _leads_in(text: str, nxt: Line | None) -> bool:

@@ -29,6 +29,8 @@ DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
     r"^appendix\s+\w+\s*:\s",
     r"^date agreed\b",
     rf"^page\s+{_PAGE_REF}$",
+    # "Page 3 of 14 | Issue 7 | Adopted by Council 22 May 2025": a running line that starts with its page number.
+    rf"^page\s+{_PAGE_REF}\s*[|,–—-]\s*\S.{{0,120}}$",
     # "Kingsbridge Town Council – Protocol v2.1 | Page 2 of 4": a running line ending in its page number.
     rf"^\D.{{0,120}}?[\s|,–—-]page\s+{_PAGE_REF}$",
     r"^\d{1,3}$",

@@ -56,7 +56,9 @@ MARKDOWN_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))*\)")
 LINK_MARKER = re.compile(r"(?<![^\s(“\"'‘|>])\[\d{1,4}\](?=[\w“\"'‘(#])")
 """'the [23]Code of Conduct': a text browser's (lynx, w3m) number for a link, before its words. A footnote
 marker follows its word ('Conduct[1]') or a space ('[1] See ...'), so it never matches."""
-_EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
+_EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<![\w_])_(?=[^\s_])|(?<=[^\s_])_(?![\w_])")
+"""Markdown emphasis: ``**bold**``, ``__bold__``, ``*italic*`` and ``_italic_`` (an underscore inside a word, as in
+an address or a file name, is left alone)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +102,40 @@ def unlink(line: Line) -> Line:
                    offset=line.offset + (lead.end() if lead else 0))
 
 
+_FRAMED = re.compile(r"^(\s*)([*#|])(.*?)\2\s*$")
+"""'*  IF THINGS GO WRONG      *': a line inside a box drawn with one character down each side."""
+_FRAME_MIN_LINES = 3
+
+
+def _unframed(bodies: list[str]) -> list[str]:
+    """Boxed text (a notice drawn with ``*``, ``#`` or ``|`` down both sides) with its sides blanked out, so that
+    its words read as any paragraph does; the box's top and bottom rules are furniture. Blanked, not cut, so
+    every character keeps its offset. A table row has its column rules inside ('| a | b |'): no box."""
+    framed = [m if m and m.group(2) not in m.group(3) else None for m in map(_FRAMED.match, bodies)]
+    out = list(bodies)
+    i = 0
+    while i < len(bodies):
+        j = i
+        while j < len(bodies) and framed[j] is not None and framed[j].group(2) == framed[i].group(2):  # type: ignore[union-attr]
+            j += 1
+        if j - i >= _FRAME_MIN_LINES and any(framed[k].group(3).strip() for k in range(i, j)):  # type: ignore[union-attr]
+            for k in range(i, j):
+                m = framed[k]
+                assert m is not None
+                left, right = m.start(2), m.end(3)
+                out[k] = f"{bodies[k][:left]} {m.group(3)} {bodies[k][right + 1:]}"
+        i = max(j, i + 1)
+    return out
+
+
 def split_lines(source: str) -> list[Line | None]:
     """Every source line in order: a ``Line``, or ``None`` for a blank one."""
     out: list[Line | None] = []
     offset = 0
     after_form_feed = False
-    for index, raw in enumerate(source.splitlines(keepends=True)):
-        body = raw.rstrip(_LINE_BOUNDARIES)
+    raws = source.splitlines(keepends=True)
+    bodies = _unframed([raw.rstrip(_LINE_BOUNDARIES) for raw in raws])
+    for index, (raw, body) in enumerate(zip(raws, bodies, strict=True)):
         line = _clean(body, offset, index, page_start=after_form_feed)
         out.append(line)
         if line is not None:

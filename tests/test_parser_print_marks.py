@@ -1,0 +1,116 @@
+"""What a leaflet, a handbook or a constitution prints around its words, read as a reader reads the page.
+
+A notice boxed in ``*`` characters, lines in ``_italics_``, a footer that starts with its page number, and a
+numbered paragraph whose first line wraps onto a line beginning "Officer, ...": the quoted clause holds the
+words, never the box's sides, the underscores, the footer or half a sentence taken for a heading.
+"""
+
+from __future__ import annotations
+
+from knowledge.clauses import Clause
+from knowledge.parsing import parse_clauses
+
+LEAFLET = """\
+SMALLTOWN PARISH COUNCIL
+Working Together
+
+Councillors will:
+
+• Send every request for work to the Clerk by email.
+– Allow the Clerk a reasonable time to answer.
+
+Spending between meetings
+
+The Clerk may spend up to £250 before the next meeting.
+
+*****************************************************************************
+*  IF THINGS GO WRONG                                                       *
+*                                                                           *
+*  A councillor who is unhappy with the Clerk's work should speak first to  *
+*  the Chairman, who will try to settle it informally. The caretaker should *
+*  take any problem to the Clerk.                                           *
+*****************************************************************************
+
+_The Clerk works for the whole council, not for any one councillor._
+_If in doubt, email the Clerk at clerk_office@smalltown.gov.uk first._
+"""
+
+CONSTITUTION = """\
+Quarryton Borough Council Constitution - Part 5.4 Member/Officer Protocol
+
+4. MUTUAL RESPECT
+
+4.8   An officer who feels bullied or harassed by a Member should raise
+      it with his or her line manager as soon as possible.
+
+4.9   Where the Chief Executive, after consulting the Monitoring
+      Officer, considers that an officer needs protection from
+      unacceptable behaviour, the Chief Executive may direct that the
+      Member contacts that officer only in writing.
+
+Page 3 of 14 | Issue 7 | Adopted by Council 22 May 2025
+
+Quarryton Borough Council Constitution - Part 5.4 Member/Officer Protocol
+
+5. INSTRUCTIONS TO OFFICERS
+
+5.1   Officers take instructions from the Council and its committees,
+      and from individual Cabinet members within their portfolios.
+
+5.2   The Chief Executive receives instructions only from the full
+      Council, or from the Cabinet on executive matters, and not from
+      the Leader acting alone.
+
+Page 4 of 14 | Issue 7 | Adopted by Council 22 May 2025
+
+Quarryton Borough Council Constitution - Part 5.4 Member/Officer Protocol
+
+5.3   Members must not instruct officers on operational matters.
+
+5.4   Officers will acknowledge a Member's enquiry within two working
+      days.
+"""
+
+
+def parsed(text: str) -> list[Clause]:
+    return parse_clauses(text, council="x")[0]
+
+
+def holding(clauses: list[Clause], words: str) -> Clause:
+    found = [c for c in clauses if words in c.text]
+    assert len(found) == 1, f"{words!r} is in {len(found)} clauses"
+    return found[0]
+
+
+def test_a_boxed_notice_reads_as_a_paragraph_under_its_own_heading() -> None:
+    clauses = parsed(LEAFLET)
+    boxed = holding(clauses, "A councillor who is unhappy")
+    assert "*" not in boxed.text
+    assert "should speak first to the Chairman, who will try to settle it informally." in boxed.text
+    assert boxed.heading_path[-1].casefold() == "if things go wrong"
+    assert not any(c.text.strip(" *") == "" or c.text.startswith("IF THINGS") for c in clauses)
+
+
+def test_italic_underscores_are_not_quoted_but_an_address_keeps_its_own() -> None:
+    clauses = parsed(LEAFLET)
+    italic = holding(clauses, "The Clerk works for the whole council")
+    assert "_The Clerk" not in italic.text and "councillor._" not in italic.text
+    assert "clerk_office@smalltown.gov.uk" in holding(clauses, "If in doubt").text
+
+
+def test_a_footer_that_starts_with_its_page_number_is_never_quoted() -> None:
+    clauses = parsed(CONSTITUTION)
+    assert not any("Page 3 of 14" in c.text or "Page 4 of 14" in c.text for c in clauses)
+    assert holding(clauses, "only in writing").text.endswith("only in writing.")
+
+
+def test_a_numbered_paragraph_wrapped_before_a_comma_is_one_clause_not_a_heading() -> None:
+    clauses = parsed(CONSTITUTION)
+    protected = holding(clauses, "considers that an officer needs protection")
+    assert protected.number == "4.9"
+    assert protected.text.startswith("Where the Chief Executive, after consulting the Monitoring Officer, considers")
+    assert protected.heading_path[-1].casefold() == "mutual respect"
+    chief = holding(clauses, "receives instructions only from the full Council, or from the Cabinet")
+    assert chief.number == "5.2"
+    assert chief.text.startswith("The Chief Executive receives instructions")
+    assert all(len(c.heading_path) == 1 for c in clauses)
