@@ -99,15 +99,23 @@ def is_lead_in(segment: Segment) -> bool:
     return segment.text.rstrip().endswith(":")
 
 
+def is_table_row(segment: Segment) -> bool:
+    """'| a councillor | the Town Clerk | the Chair of the Staffing Committee |': a row of a table, which reads
+    only under its header row ('| If you are... | and your concern is about... | raise it with... |')."""
+    text = segment.text.strip()
+    return text.startswith("|") and text.endswith("|") and text.count("|") >= 3
+
+
 def short_answer(text: str, best: Segment | None) -> str:
     """The sentence that answers, verbatim; a list item keeps the lead-in it completes ("The role of Members
-    is: ... (b) to monitor ..."), and a sentence that points back ("This includes excessive socialising ...")
-    keeps the one it points at: either alone would read as a fragment."""
+    is: ... (b) to monitor ..."), a table row its header row, and a sentence that points back ("This includes
+    excessive socialising ...") keeps the one it points at: any of them alone would read as a fragment."""
     if best is None:
         return text
     if best.line > 0:
         segments = _segments(text)
-        lead = segments[0] if segments and segments[0].line == 0 and is_lead_in(segments[0]) else None
+        lead = segments[0] if segments and segments[0].line == 0 and (
+            is_lead_in(segments[0]) or (is_table_row(segments[0]) and is_table_row(best))) else None
         if lead is not None:
             first_item = next((s for s in segments if s.line > 0), None)
             gap = " " if first_item is not None and first_item.start == best.start else " ... "

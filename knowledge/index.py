@@ -28,8 +28,8 @@ FORMAT_VERSION = 7
 """Bumped when a saved index would no longer match what the code builds: 5, the parser reads legal "4.(2)",
 lettered "B2", "Para 12." and slide-deck numbering (saved clauses of such documents had other boundaries); 6, a
 text-browser dump's chrome, link numbers and References list and a one-line signature are set aside; 7, a box's
-sides, ``_italic_`` underscores and a footer starting "Page N of M |" leave the quoted text, and a numbered first
-line wrapped before "Officer, ..." is no heading."""
+sides, ``_italic_`` underscores and a footer starting "Page N of M |" leave the quoted text, a numbered first
+line wrapped before "Officer, ..." is no heading, and a table's rows (tabs or pipes) keep a line each."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,3 +39,14 @@ def test_a_sentence_that_points_back_leads_with_the_one_it_points_at() -> None:
         "rise to suspicion."
     other_paragraph = "Officers serve the council.\nThese duties are set by law."
     assert pick(other_paragraph, "These duties") == "These duties are set by law."
+
+
+def test_a_table_row_leads_under_its_header_row() -> None:
+    table = ("| If you are... | and your concern is about... | raise it with... |\n"
+             "| a councillor | the Deputy Clerk | the Town Clerk |\n"
+             "| a councillor | the Town Clerk | the Chair of the Staffing Committee |")
+    header = "| If you are... | and your concern is about... | raise it with... |"
+    assert pick(table, "| a councillor | the Town Clerk") == \
+        f"{header} ... | a councillor | the Town Clerk | the Chair of the Staffing Committee |"
+    assert pick(table, "| a councillor | the Deputy") == \
+        f"{header} | a councillor | the Deputy Clerk | the Town Clerk |"

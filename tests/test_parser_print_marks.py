@@ -114,3 +114,45 @@ def test_a_numbered_paragraph_wrapped_before_a_comma_is_one_clause_not_a_heading
     assert chief.number == "5.2"
     assert chief.text.startswith("The Chief Executive receives instructions")
     assert all(len(c.heading_path) == 1 for c in clauses)
+
+
+HANDBOOK = (
+    "7.2.4 Councillors may not instruct staff.\n\n"
+    "7.2.5 The key contacts for this chapter are:\n\n"
+    "Role\tWho\tContact\n"
+    "Town Clerk and RFO\tHelen Ashworth\tclerk@holmebridge.gov.uk\n"
+    "Deputy Town Clerk\tMark Whitaker\tdeputy@holmebridge.gov.uk\n\n"
+    "7.3 HOW COUNCILLORS ASK FOR WORK\n\n"
+    "7.3.1 Councillors who need help should ask the Town Clerk.\n"
+)
+
+ROUTING = """\
+## 7. When things go wrong
+
+| If you are...   | and your concern is about... | raise it with...            |
+|-----------------|------------------------------|-----------------------------|
+| a councillor    | the Deputy Clerk             | the Town Clerk              |
+| a councillor    | the Town Clerk               | the Chair of the Staffing Committee |
+
+## 8. Review
+
+This protocol is reviewed every year.
+"""
+
+
+def test_a_tab_separated_table_keeps_a_row_to_a_line_under_its_lead_in() -> None:
+    clauses = parsed(HANDBOOK)
+    contacts = holding(clauses, "The key contacts")
+    assert contacts.number == "7.2.5"
+    rows = contacts.text.split("\n")
+    assert rows[1].split() == ["Role", "Who", "Contact"]
+    assert rows[2].split()[:4] == ["Town", "Clerk", "and", "RFO"] and rows[2].endswith("clerk@holmebridge.gov.uk")
+    assert rows[3].startswith("Deputy Town Clerk")
+    assert not any("Role" in part for c in clauses for part in c.heading_path)
+
+
+def test_a_markdown_table_keeps_a_row_to_a_line_without_its_rule() -> None:
+    table = holding(parsed(ROUTING), "raise it with")
+    rows = table.text.split("\n")
+    assert len(rows) == 3 and "---" not in table.text
+    assert rows[2].startswith("| a councillor") and rows[2].rstrip(" |").endswith("Staffing Committee")

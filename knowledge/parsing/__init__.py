@@ -12,6 +12,7 @@ from knowledge.parsing.furniture import set_aside_furniture
 from knowledge.parsing.joining import hyphenated_words
 from knowledge.parsing.lines import (
     close_double_spacing,
+    mark_table_rows,
     mark_underlined_headings,
     open_paragraph_lines,
     split_lines,
@@ -32,7 +33,8 @@ def parse_clauses(
     lines = split_lines(text)
     if all(line is None for line in lines):
         raise ProtocolFileError(source_name, "is empty")
-    lines = mark_slide_titles(open_paragraph_lines(mark_underlined_headings(close_double_spacing(lines))))
+    lines = mark_slide_titles(open_paragraph_lines(mark_underlined_headings(mark_table_rows(
+        close_double_spacing(lines)))))
     furniture = set_aside_furniture(lines, extra_patterns=extra_furniture)
     has_markdown_headings = sum(1 for x in furniture.lines if x is not None and x.md_level) >= 2
     elements = classify(furniture.lines, plain_headings=not has_markdown_headings,
