@@ -112,10 +112,14 @@ def short_answer(text: str, best: Segment | None) -> str:
     excessive socialising ...") keeps the one it points at: any of them alone would read as a fragment."""
     if best is None:
         return text
+    if best.line > 0 and is_table_row(best):
+        header = next(s for s in _segments(text) if is_table_row(s))
+        if header.start < best.start:
+            gap = " " if text[header.end:best.start].strip() == "" else " ... "
+            return f"{header.text}{gap}{best.text}"
     if best.line > 0:
         segments = _segments(text)
-        lead = segments[0] if segments and segments[0].line == 0 and (
-            is_lead_in(segments[0]) or (is_table_row(segments[0]) and is_table_row(best))) else None
+        lead = segments[0] if segments and segments[0].line == 0 and is_lead_in(segments[0]) else None
         if lead is not None:
             first_item = next((s for s in segments if s.line > 0), None)
             gap = " " if first_item is not None and first_item.start == best.start else " ... "

@@ -50,3 +50,10 @@ def test_a_table_row_leads_under_its_header_row() -> None:
         f"{header} ... | a councillor | the Town Clerk | the Chair of the Staffing Committee |"
     assert pick(table, "| a councillor | the Deputy") == \
         f"{header} | a councillor | the Deputy Clerk | the Town Clerk |"
+
+
+def test_a_table_row_after_a_lead_in_sentence_still_leads_under_the_header_row() -> None:
+    table = ("The table below shows who to contact first.\n| Issue | First contact |\n"
+             "| Press enquiry | Corporate Communications Unit |\n| Data breach | Data Protection Officer |")
+    assert pick(table, "| Data breach") == "| Issue | First contact | ... | Data breach | Data Protection Officer |"
+    assert pick(table, "| Issue") == "| Issue | First contact |"
