@@ -31,8 +31,8 @@ DEV_SET := $(firstword $(wildcard ../shared/eval/dev_questions.jsonl) corpus/que
 eval: $(STAMP)
 	$(BIN)/protocol-bot eval $(DEV_SET)
 
-# Reproduce the shipped encoder and then the reranker on top of it from the corpus (fixed seeds; ~61 + ~46 min on
-# 2 cores). Never run by `make run` or CI.
+# Reproduce the shipped encoder and then the reranker on top of it from the corpus (fixed seeds; on
+# 2 cores; session 10: 67 + 54 min for 4,870 training questions). Never run by `make run` or CI.
 train: $(STAMP)
 	$(BIN)/python -m training.validate
 	$(BIN)/python -m training.encoder --seed 13 --epochs 3 --batch-size 32 --lr 5e-5 --max-seq 128
