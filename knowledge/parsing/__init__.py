@@ -8,11 +8,11 @@ from knowledge.clauses import Clause, DocumentMeta, ParsedDocument
 from knowledge.errors import ProtocolFileError
 from knowledge.parsing.assemble import Assembler
 from knowledge.parsing.elements import Element, Kind, classify
+from knowledge.parsing.frames import mark_table_rows, unframed
 from knowledge.parsing.furniture import set_aside_furniture
 from knowledge.parsing.joining import hyphenated_words
 from knowledge.parsing.lines import (
     close_double_spacing,
-    mark_table_rows,
     mark_underlined_headings,
     open_paragraph_lines,
     split_lines,
@@ -30,7 +30,7 @@ def parse_clauses(
     """Clauses, the title lines, and the lines set aside as page furniture."""
     if "\x00" in text:
         raise ProtocolFileError(source_name, "looks like a binary file, not protocol text")
-    lines = split_lines(text)
+    lines = split_lines(unframed(text))
     if all(line is None for line in lines):
         raise ProtocolFileError(source_name, "is empty")
     lines = mark_slide_titles(open_paragraph_lines(mark_underlined_headings(mark_table_rows(
