@@ -37,21 +37,18 @@ def _unframed_lines(bodies: list[str]) -> list[str]:
         if first is None:
             i += 1
             continue
-        run = [i]  # framed lines with one side character; blank lines between them (double spacing) allowed
-        j = i + 1
-        while j < len(bodies):
+        run = [(i, first)]  # lines framed by one side character; blank lines between them (double spacing) allowed
+        for j in range(i + 1, len(bodies)):
             m = framed[j]
             if m is not None and m.group(2) == first.group(2):
-                run.append(j)
+                run.append((j, m))
             elif bodies[j].strip():
                 break
-            j += 1
-        found = [m for m in (framed[k] for k in run) if m is not None]
-        if len(run) >= _FRAME_MIN_LINES and any(m.group(3).strip() for m in found):
-            for k, m in zip(run, found, strict=True):
+        if len(run) >= _FRAME_MIN_LINES and any(m.group(3).strip() for _, m in run):
+            for k, m in run:
                 left, right = m.start(2), m.end(3)
                 out[k] = f"{bodies[k][:left]} {m.group(3)} {bodies[k][right + 1:]}"
-        i = run[-1] + 1
+        i = run[-1][0] + 1
     return out
 
 
