@@ -75,15 +75,25 @@ def ranking(rows: list[dict[str, Any]], candidates: int, weight: float) -> dict[
     return {"hit@1": round(found[1] / n, 4), "hit@3": round(found[3] / n, 4), "mrr": round(mrr / n, 4)}
 
 
-def confidence(rows: list[dict[str, Any]], candidates: int, max_false_abstention: float) -> dict[str, Any]:
+def _features(rows: list[dict[str, Any]], candidates: int) -> tuple[np.ndarray, np.ndarray]:
     x = np.array([[float(r["rerank"][:candidates].max()), *r["features"]] for r in rows])
     y = np.array([r["kind"] == "answerable" for r in rows], dtype=float)
+    return x, y
+
+
+def _threshold(scores: np.ndarray, y: np.ndarray, max_false_abstention: float) -> float:
+    """Just under the score of the answerable question at the allowed share of false abstention."""
+    answerable = np.sort(scores[y == 1])
+    return float(answerable[int(np.floor(max_false_abstention * len(answerable)))]) - 1e-4
+
+
+def confidence(rows: list[dict[str, Any]], candidates: int, max_false_abstention: float) -> dict[str, Any]:
+    x, y = _features(rows, candidates)
     w = fit_logistic(x, y)
     held_out = out_of_fold(x, y)
-    answerable = np.sort(held_out[y == 1])
-    threshold = float(answerable[int(np.floor(max_false_abstention * len(answerable)))]) - 1e-4
+    threshold = _threshold(held_out, y, max_false_abstention)
     alone = out_of_fold(x[:, :1], y)  # the reranker's score as the only feature, for comparison
-    alone_threshold = float(np.sort(alone[y == 1])[int(np.floor(max_false_abstention * (y == 1).sum()))]) - 1e-4
+    alone_threshold = _threshold(alone, y, max_false_abstention)
     return {"reranked_confidence": [round(float(v), 3) for v in w],
             "reranked_abstain_below": round(threshold, 3),
             "abstention": round(float(np.mean(held_out[y == 0] < threshold)), 4),
@@ -101,10 +111,13 @@ def operating_points(rows: list[dict[str, Any]], most: int) -> list[dict[str, fl
     choice costs in "not covered" said to covered questions, and what it gains on the others."""
     table = []
     for candidates in range(1, most + 1):
+        x, y = _features(rows, candidates)
+        held_out = out_of_fold(x, y)  # fitted once; each operating point only moves the threshold
         for allowed in OPERATING_POINTS:
-            fitted = confidence(rows, candidates, allowed)
-            table.append({"candidates": candidates, "allowed": allowed, "abstention": fitted["abstention"],
-                          "false_abstention": fitted["false_abstention"]})
+            threshold = _threshold(held_out, y, allowed)
+            table.append({"candidates": candidates, "allowed": allowed,
+                          "abstention": round(float(np.mean(held_out[y == 0] < threshold)), 4),
+                          "false_abstention": round(float(np.mean(held_out[y == 1] < threshold)), 4)})
     return table
 
 
