@@ -24,7 +24,7 @@ from knowledge.errors import IndexStaleError
 from knowledge.lexical import LexicalIndex
 from knowledge.vocabulary import tokens
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 """Bumped when a saved index would no longer match what the code builds: 5, the parser reads legal "4.(2)",
 lettered "B2", "Para 12." and slide-deck numbering (saved clauses of such documents had other boundaries); 6, a
 text-browser dump's chrome, link numbers and References list and a one-line signature are set aside; 7, a box's

@@ -7,8 +7,7 @@ words, never the box's sides, the underscores, the footer or half a sentence tak
 
 from __future__ import annotations
 
-from knowledge.clauses import Clause
-from knowledge.parsing import parse_clauses
+from tests.clause_lookup import holding, parsed
 
 LEAFLET = """\
 SMALLTOWN PARISH COUNCIL
@@ -70,16 +69,6 @@ Quarryton Borough Council Constitution - Part 5.4 Member/Officer Protocol
 5.4   Officers will acknowledge a Member's enquiry within two working
       days.
 """
-
-
-def parsed(text: str) -> list[Clause]:
-    return parse_clauses(text, council="x")[0]
-
-
-def holding(clauses: list[Clause], words: str) -> Clause:
-    found = [c for c in clauses if words in c.text]
-    assert len(found) == 1, f"{words!r} is in {len(found)} clauses"
-    return found[0]
 
 
 def test_a_boxed_notice_reads_as_a_paragraph_under_its_own_heading() -> None:
@@ -156,3 +145,56 @@ def test_a_markdown_table_keeps_a_row_to_a_line_without_its_rule() -> None:
     rows = table.text.split("\n")
     assert len(rows) == 3 and "---" not in table.text
     assert rows[2].startswith("| a councillor") and rows[2].rstrip(" |").endswith("Staffing Committee")
+
+
+GRID_TABLE = """\
+WHO DEALS WITH WHAT
+
+The table below sets out who deals with which enquiries:
+
++-------------------------+---------------------+----------------------+
+| Type of enquiry         | Contact             | Response time        |
++=========================+=====================+======================+
+| General correspondence  | Town Clerk          | 5 working days       |
++-------------------------+---------------------+----------------------+
+| Allotments and          | Assistant Clerk     | 10 working days      |
+| cemetery bookings       |                     |                      |
++-------------------------+---------------------+----------------------+
+
+Councillors should copy the Town Clerk into any email they send to
+another member of staff.
+"""
+
+
+def test_a_grid_table_reads_a_row_at_a_time_with_each_cell_whole() -> None:
+    table = holding(parsed(GRID_TABLE), "Assistant Clerk")
+    rows = table.text.split("\n")
+    assert "| Allotments and cemetery bookings | Assistant Clerk | 10 working days |" in rows
+    assert "| Type of enquiry | Contact | Response time |" in rows
+    assert "+--" not in table.text and "+==" not in table.text
+    assert "Councillors should copy" not in table.text
+
+
+PDF_PAGE = """\
+8. CONFIDENTIALITY
+
+8.3   A Member who is unsure whether information is confidential should ask the
+      Monitoring Officer before disclosing it to anyone.
+
+This website uses cookies. [Accept] [Reject] [Settings]
+
+8.4   Where a Member has disclosed confidential information, the Monitoring
+      Officer may withhold further confidential information from that Member
+      until the matter has been considered by the Standards Committee.
+"""
+
+
+def test_a_numbered_paragraph_wrapped_after_a_clause_comma_is_one_clause_not_a_heading() -> None:
+    clause = holding(parsed(PDF_PAGE), "may withhold further")
+    assert clause.number == "8.4"
+    assert clause.text.startswith("Where a Member has disclosed confidential information, the Monitoring Officer")
+    assert clause.heading_path[-1].casefold() == "confidentiality"
+
+
+def test_a_cookie_banner_saved_with_the_page_is_never_quoted() -> None:
+    assert not any("cookies" in c.text for c in parsed(PDF_PAGE))

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from knowledge.clauses import Clause, DocumentMeta, ParsedDocument
 from knowledge.errors import ProtocolFileError
 from knowledge.parsing.assemble import Assembler
+from knowledge.parsing.columns import merge_aligned_rows
 from knowledge.parsing.elements import Element, Kind, classify
-from knowledge.parsing.frames import mark_table_rows, unframed
+from knowledge.parsing.frames import mark_table_rows, merge_grid_rows, unframed
 from knowledge.parsing.furniture import set_aside_furniture
 from knowledge.parsing.joining import hyphenated_words
 from knowledge.parsing.lines import (
@@ -34,7 +35,7 @@ def parse_clauses(
     if all(line is None for line in lines):
         raise ProtocolFileError(source_name, "is empty")
     lines = mark_slide_titles(open_paragraph_lines(mark_underlined_headings(mark_table_rows(
-        close_double_spacing(lines)))))
+        merge_grid_rows(merge_aligned_rows(close_double_spacing(lines)))))))
     furniture = set_aside_furniture(lines, extra_patterns=extra_furniture)
     has_markdown_headings = sum(1 for x in furniture.lines if x is not None and x.md_level) >= 2
     elements = classify(furniture.lines, plain_headings=not has_markdown_headings,

@@ -218,6 +218,8 @@ def _numbered(number: str, text: str, offset: int, line: Line, has_period: bool,
         titled = False  # '8.4 Council equipment ... provided for the' / 'Council's business only.': wrapped
     if depth > 1 and not ctx.short(line.text) and _carries_on(ctx.adjacent(index, 1)):
         titled = False  # '4.9 Where the Chief Executive, after consulting the Monitoring' / 'Officer, considers'
+    if depth > 1 and not ctx.short(line.text) and _SENTENCE_COMMA.search(text) and _goes_on(ctx.adjacent(index, 1)):
+        titled = False  # '8.4 Where a Member has disclosed ... information, the Monitoring' / 'Officer may ...'
     if titled and (is_title_like(text) or line.md_level) and not ctx.continues(index):
         return [Element(Kind.HEADING, text.rstrip(":").strip(), offset, level=depth, number=number)]
     run_in = _RUN_IN_TITLE.match(line.marked)
@@ -236,6 +238,16 @@ _OPEN_ENDED = frozenset({"the", "a", "an", "of", "for", "to", "and", "or", "with
 def _ends_mid_phrase(text: str) -> bool:
     words = text.split()
     return bool(words) and words[-1].casefold() in _OPEN_ENDED
+
+
+_SENTENCE_COMMA = re.compile(r", (?:the|a|an|this|that|these|those|it|they|he|she|we|you|who|which)\s")
+"""A comma that opens a new clause of a sentence ('..., the Monitoring'): lists of words in a title ('Gifts,
+hospitality and interests') go on with a noun."""
+
+
+def _goes_on(nxt: Line | None) -> bool:
+    """A line printed straight after, that is no list item."""
+    return nxt is not None and not nxt.bullet and not LETTERED.match(nxt.text)
 
 
 def _carries_on(nxt: Line | None) -> bool:

@@ -60,10 +60,58 @@ _GRID_RULE = re.compile(r"^\+[-=+]{3,}\+$")
 _TABLE_MIN_ROWS = 2
 
 
+def merge_grid_rows(lines: Sequence[Line | None]) -> list[Line | None]:
+    """A grid table ('+-----+-----+' rules, cells wrapped over several '| ... | ... |' lines) read a row at a
+    time: each cell's wrapped pieces joined, the row printed on one line ('| Member enquiry on behalf of a
+    constituent | Members' Enquiry Portal | ... |') as a list item, the rules dropped. Otherwise each printed
+    line runs into the next and a cell's words are quoted in pieces between its neighbours'."""
+    out: list[Line | None] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line is None or not _GRID_RULE.match(line.text):
+            out.append(line)
+            i += 1
+            continue
+        j = i
+        rows: list[list[Line]] = []
+        current: list[Line] = []
+        while j < len(lines):
+            piece = lines[j]
+            if piece is not None and _GRID_RULE.match(piece.text):
+                if current:
+                    rows.append(current)
+                current = []
+            elif piece is not None and piece.text.startswith("|") and piece.text.endswith("|"):
+                current.append(piece)
+            else:
+                break
+            j += 1
+        if current or len(rows) < 1:  # not closed by a rule, or no rows: not a grid table after all
+            out.append(line)
+            i += 1
+            continue
+        out.extend(_grid_row(row) for row in rows)
+        i = j
+    return out
+
+
+def _grid_row(pieces: list[Line]) -> Line:
+    cells: list[list[str]] = []
+    for piece in pieces:
+        for column, cell in enumerate(piece.text.strip("|").split("|")):
+            if column == len(cells):
+                cells.append([])
+            if cell.strip():
+                cells[column].append(" ".join(cell.split()))
+    text = "| " + " | ".join(" ".join(words) for words in cells) + " |"
+    return replace(pieces[0], text=text, marked=text, bullet=True)
+
+
 def mark_table_rows(lines: Sequence[Line | None]) -> list[Line | None]:
     """A table's rows (cells between tabs, or between pipes on one line) each stay a line of their own, as list
     items do, instead of being read as one wrapped sentence; a header row is no heading, and a markdown table's
-    '|---|' rule is markup. A grid table drawn with '+---+' (cells wrapped over several lines) is left alone.
+    '|---|' rule is markup. A grid table drawn with '+---+' is read by ``merge_grid_rows`` first.
     Rows are consecutive lines once double spacing is closed (``close_double_spacing``)."""
     out = list(lines)
 

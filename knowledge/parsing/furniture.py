@@ -37,6 +37,8 @@ DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
     r"^-\s*\d{1,3}\s*-$",
     r"^[-_=*]{3,}$",
     SLIDE_MARKER,
+    # "This website uses cookies. [Accept] [Reject]": a cookie banner saved with a web page, buttons and all.
+    r"\bcookies\b.{0,200}\[[^\]]{0,40}\b(?:accept|reject|allow|agree|settings)\b[^\]]{0,40}\]",
 )
 """Running footers and page numbers: where one stood, the page turned (a sentence may run on across it)."""
 _TOC_HEADING = re.compile(r"^(table of )?contents:?$", re.IGNORECASE)
