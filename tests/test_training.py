@@ -64,6 +64,27 @@ def test_examples_pair_a_question_with_its_answer_and_a_near_miss_from_the_same_
         assert example.negative in passages and example.positive in passages
 
 
+def test_sibling_negatives_teach_which_sentence_of_the_clause_answers() -> None:
+    """With ``sibling_share`` 1, an answering sentence's negative is another sentence of the same clause, one that
+    holds no label; the whole clause keeps a negative from another clause; a share of 0 changes nothing."""
+    questions = [q for q in load("train") if q["council"] == "honiton" and q["kind"] == "answerable"][:20]
+    embedder = HashEmbedder()
+    chunks = chunks_for(clauses_of("honiton"))
+    clause_of = {c.embed_text: c.clause_index for c in chunks}
+    sentence = {c.embed_text for c in chunks if c.segment >= 0}
+    by_anchor = {anchor_of(q): q for q in questions}
+    siblings = 0
+    for example in build(questions, embedder.embed, seed=1, sibling_share=1.0):
+        q = by_anchor[example.anchor]
+        assert not any(normalise(p) in normalise(example.negative) for p in q["expect"])
+        same_clause = clause_of[example.negative] == clause_of[example.positive]
+        if example.positive not in sentence:
+            assert not same_clause
+        siblings += same_clause
+    assert siblings >= 5
+    assert build(questions, embedder.embed, seed=1, sibling_share=0.0) == build(questions, embedder.embed, seed=1)
+
+
 def test_answerable_questions_also_teach_none_when_their_answer_is_withheld() -> None:
     from training.rerank_groups import build as build_groups
 

@@ -57,7 +57,7 @@ def sha256(path: Path) -> str:
 
 
 def train(*, seed: int, epochs: float, batch_size: int, lr: float, max_seq: int, limit: int | None,
-          out: Path, questions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+          out: Path, questions: list[dict[str, Any]] | None = None, sibling_negatives: float = 0.0) -> dict[str, Any]:
     """``questions``: the training split unless given (the tests train on a handful)."""
     import torch
     from safetensors.torch import save_file
@@ -77,7 +77,8 @@ def train(*, seed: int, epochs: float, batch_size: int, lr: float, max_seq: int,
         return np.asarray(model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True,
                                        show_progress_bar=False))
 
-    examples = build(questions if questions is not None else load("train"), encode, seed=seed)
+    examples = build(questions if questions is not None else load("train"), encode, seed=seed,
+                     sibling_share=sibling_negatives)
     if limit:
         examples = examples[:limit]
     rng = random.Random(seed)
@@ -124,7 +125,7 @@ def train(*, seed: int, epochs: float, batch_size: int, lr: float, max_seq: int,
         "base_weights_sha256": sha256(Path(base_model_path()) / WEIGHTS_FILE),
         "corpus_sha256": digest(),
         "seed": seed, "epochs": epochs, "batch_size": batch_size, "learning_rate": lr, "max_seq_length": max_seq,
-        "examples": len(examples), "steps": step,
+        "sibling_negatives": sibling_negatives, "examples": len(examples), "steps": step,
         "loss_first": round(float(np.mean(losses[:window])), 4),
         "loss_last": round(float(np.mean(losses[-window:])), 4),
         "probe_loss_before": round(probe_before, 4), "probe_loss_after": round(probe_after, 4),
@@ -144,11 +145,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seq", type=int, default=128)
     parser.add_argument("--limit", type=int, default=None, help="train on the first N examples only (smoke runs)")
     parser.add_argument("--out", type=Path, default=TUNED_DIR)
+    parser.add_argument("--sibling-negatives", type=float, default=0.0,
+                        help="share of answering sentences whose negative is another sentence of the same clause")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     record = train(seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                   max_seq=args.max_seq, limit=args.limit, out=args.out)
+                   max_seq=args.max_seq, limit=args.limit, out=args.out, sibling_negatives=args.sibling_negatives)
     print(json.dumps(record))
     return 0
 
