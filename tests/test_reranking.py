@@ -125,9 +125,10 @@ def test_the_onnx_graph_scores_as_the_trained_model_does(graphs: Path) -> None:
     onnx_float = np.concatenate([OnnxReranker(graphs / ONNX_FILE, 128).score(q, [p]) for q, p in PAIRS])
     np.testing.assert_allclose(onnx_float, expected, atol=2e-3)
     served = np.concatenate([OnnxReranker(graphs / "int8.onnx", 128).score(q, [p]) for q, p in PAIRS])
-    # 8-bit weights move a score by up to about a quarter of its size (1.8 of 6.7 with session 10's reranker); the
-    # confidence is fitted on the served scores, so what must hold is the sign and the order below
-    assert (np.abs(served - expected) < 0.3 * np.abs(expected) + 0.5).all()
+    # 8-bit weights with a scale per output channel move a score by a tenth of its size or less (one scale per
+    # tensor moved the session 11 reranker's 2.9 by 1.7); the confidence is fitted on the served scores, and the
+    # sign and the order below must hold
+    assert (np.abs(served - expected) < 0.1 * np.abs(expected) + 0.25).all()
     assert (np.sign(served) == np.sign(expected)).all(), "answers / does not answer, as the trained model says"
     assert served[0] > served[1], "the 8-bit graph keeps the order that matters"
 
