@@ -114,15 +114,12 @@ def _table_at(lines: Sequence[Line | None], i: int) -> tuple[int, list[Line | No
             j += 1
             continue
         cells = _cells(line)
-        placed = [_column(s, columns) for s in cells.starts]
-        if any(p is None for p in placed):
+        if any(_column(s, columns) is None for s in cells.starts):
             break
         if len(cells.starts) == 1 and not _wrapped_piece(cells, columns, _last_printed(lines, j)):
             break
         members.append((j, cells))
         j += 1
-    while members and lines[members[-1][0]] is None:
-        members.pop()
     if sum(1 for _, c in members if len(c.starts) >= _MIN_COLUMNS) < _MIN_ROWS:
         return None
     end = members[-1][0] + 1
