@@ -27,7 +27,7 @@ def _is_loopback(address: Any) -> bool:
         try:
             return ipaddress.ip_address(host).is_loopback
         except ValueError:
-            return host == "localhost"
+            return bool(host == "localhost")
     return True  # unix sockets
 
 

@@ -44,13 +44,13 @@ async def postgres_url() -> str:
             finally:
                 await engine.dispose()
         _reachable["reason"] = "; ".join(reasons)
-    url = _reachable["url"]
-    if url is None:
+    reachable = _reachable["url"]
+    if reachable is None:
         message = f"PostgreSQL not reachable ({_reachable['reason']})"
         if os.environ.get("PROTOCOL_BOT_REQUIRE_POSTGRES") == "1":
             pytest.fail(message + " and PROTOCOL_BOT_REQUIRE_POSTGRES=1")
         pytest.skip(message)
-    return url
+    return reachable
 
 
 @asynccontextmanager

@@ -20,8 +20,8 @@ from typing import Any
 from aiohttp import web
 
 TOKEN = "123456:TEST-token"
-BOT = {"id": 123456, "is_bot": True, "first_name": "Protocol Bot", "username": "ProtocolTestBot",
-       "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+BOT: dict[str, Any] = {"id": 123456, "is_bot": True, "first_name": "Protocol Bot", "username": "ProtocolTestBot",
+                       "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 JSON_FIELDS = {"reply_markup", "reply_parameters", "commands", "link_preview_options", "allowed_updates", "scope"}
 
 
@@ -177,7 +177,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
     return params
 
 
-GROUP = {"id": -1001234567890, "type": "supergroup", "title": "Wendlebury Parish Council"}
+GROUP: dict[str, Any] = {"id": -1001234567890, "type": "supergroup", "title": "Wendlebury Parish Council"}
 
 
 def person(user_id: int, first_name: str = "Ruth", username: str | None = "ruth") -> dict[str, Any]:

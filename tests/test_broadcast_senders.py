@@ -14,7 +14,7 @@ import pytest
 from adapters.slack.sender import SlackSender
 from adapters.telegram.sender import TelegramSender
 from bot.broadcasts.compose import acknowledge_button, notice_content
-from bot.broadcasts.sending import Permanent, RetryAfter, Transient
+from bot.broadcasts.sending import Permanent, RetryAfter, Sender, Transient
 from bot.broadcasts.settings import Pacing
 from bot.broadcasts.worker import OutboxWorker, WorkerOptions
 from bot.messages import Reply
@@ -95,12 +95,12 @@ async def test_worker_over_both_fakes_delivers_once_through_429s_and_5xx(slack: 
         slack.fail("chat.postMessage", 503)
         telegram.fail_next("sendMessage", 429, retry_after=1)
         telegram.fail_next("sendMessage", 502, times=2)
-        senders = {"slack": SlackSender("xoxb-test", base_url=slack.url),
-                   "telegram": TelegramSender(TOKEN, base_url=telegram.base_url)}
+        senders: dict[str, Sender] = {"slack": SlackSender("xoxb-test", base_url=slack.url),
+                                      "telegram": TelegramSender(TOKEN, base_url=telegram.base_url)}
         pace = {p: Pacing(overall=200, per_chat=50) for p in senders}
         options = WorkerOptions(backoff=0.05, idle_poll=0.05, lease=timedelta(seconds=30))
         try:
-            stats = await OutboxWorker(store, senders, pacing=pace, options=options).drain(timeout=30)  # type: ignore[arg-type]
+            stats = await OutboxWorker(store, senders, pacing=pace, options=options).drain(timeout=30)
         finally:
             for sender in senders.values():
                 await sender.close()

@@ -135,7 +135,7 @@ async def test_restart_mid_broadcast_reaches_everyone_and_duplicates_only_what_w
             current = OutboxWorker(store, {p: platforms[p] for p in group}, pacing=PACE,
                                    options=dataclasses.replace(FAST, concurrency=concurrency))
             task = asyncio.create_task(current.drain(timeout=30))
-            slack.task = telegram.task = task  # type: ignore[assignment]
+            slack.task = telegram.task = task
             try:
                 await task
                 break

@@ -9,7 +9,7 @@ import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import select, text, update
@@ -167,8 +167,9 @@ async def test_rotation_rewraps_cases_under_a_new_key(home: Path, capsys: pytest
     [(key_id, wrapped, ciphertext)] = await rows("key_id", "wrapped_key", "ciphertext")
     from bot.cases.sealing import Sealed
 
-    with pytest.raises(SealError):
-        unseal(MasterKey.decode(old, source="old"), reference, Sealed(str(key_id), bytes(wrapped), bytes(ciphertext)))
+    with pytest.raises(SealError):  # rows() gives the columns as the driver does: these BLOBs are bytes
+        unseal(MasterKey.decode(old, source="old"), reference,
+               Sealed(str(key_id), bytes(cast(bytes, wrapped)), bytes(cast(bytes, ciphertext))))
 
 
 async def test_finding_2_rotation_with_a_case_under_another_key_changes_nothing(

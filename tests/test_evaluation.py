@@ -14,7 +14,8 @@ OTHER = "Any complaint should be raised with the Parish Clerk."
 
 def scores(answers: list[tuple[bool, list[str], str | None]]) -> dict[str, Any]:
     replies = iter(answers)
-    return evaluate([QUESTION] * len(answers), lambda q: next(replies))["overall"]
+    overall: dict[str, Any] = evaluate([QUESTION] * len(answers), lambda q: next(replies))["overall"]
+    return overall
 
 
 def test_a_lead_naming_the_wrong_person_is_a_miss_even_when_the_clause_is_found() -> None:

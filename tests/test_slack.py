@@ -98,7 +98,7 @@ async def http(bot: SlackBot) -> AsyncIterator[TestClient[Any, Any]]:
 async def send_event(http: TestClient[Any, Any], event: dict[str, Any], *, event_id: str = "Ev001",
                      **headers: str) -> int:
     body = json.dumps(event_body(event, event_id=event_id))
-    response = await http.post("/slack/events", data=body, headers=signed(body, **headers))
+    response = await http.post("/slack/events", data=body, headers={**signed(body), **headers})
     return response.status
 
 

@@ -52,7 +52,8 @@ async def healthy(port: int) -> bool:
             try:
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
                     if response.status == 200:
-                        return await response.json() == {"ok": True}
+                        body: object = await response.json()
+                        return body == {"ok": True}
             except aiohttp.ClientConnectionError:
                 pass
             await asyncio.sleep(0.02)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from adapters.cli.serve import ServeOptions
@@ -53,8 +55,8 @@ def test_many_blocks_become_several_messages_with_the_buttons_last() -> None:
 
 
 def test_choice_replaces_only_our_buttons() -> None:
-    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}},
-              {"type": "actions", "block_id": "pb-buttons-0", "elements": []}]
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}},
+                                    {"type": "actions", "block_id": "pb-buttons-0", "elements": []}]
     replaced = choice_made(blocks, "pb-buttons-0", "<!here> Helpful")
     assert replaced[0] == blocks[0] and replaced[1]["type"] == "context"
     assert replaced[1]["elements"][0]["text"] == "\u2713 &lt;!here&gt; Helpful"

@@ -38,7 +38,8 @@ STRANGER = person(9001, "Sam", "sam")
 CLERK = person(4343, "Margaret", "margaret_ashdown")  # Wendlebury's Clerk, by Telegram user id (profile below)
 ME = f"@{BOT['username']}"
 
-App = Application  # type: ignore[type-arg]
+App = Application[Any, Any, Any, Any, Any, Any]
+"""What ``build_application`` returns (it leaves the type parameters open)."""
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,14 @@ import re
 from collections.abc import Callable
 
 import pytest
+from aiohttp.test_utils import TestServer
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
 
 from adapters.web import signin
 from adapters.web.signin import SignIn
+from bot.dialogue import Dialogue
 from bot.store import Store
 from bot.store.models import Base
 from tests.web.conftest import link_chat
@@ -70,7 +72,7 @@ async def test_sign_in_rotates_the_session_id(browser: Callable[[], Person], web
     assert "Signed in as" not in (await victim.get("/ask"))[1]
 
 
-async def test_cookie_is_httponly_lax_and_secure_when_asked(browser: Callable[[], Person], server) -> None:
+async def test_cookie_is_httponly_lax_and_secure_when_asked(browser: Callable[[], Person], server: TestServer) -> None:
     person = browser()
     async with person.session.get(person.url("/sign-in")) as response:
         header = response.headers.getone("Set-Cookie")
@@ -104,7 +106,7 @@ async def test_code_guessing_is_limited(browser: Callable[[], Person], web_store
     assert status == 429 and "Too many attempts" in page
 
 
-async def test_codes_are_sent_only_to_linked_chats_and_a_few_an_hour(web_store: Store, dialogue) -> None:
+async def test_codes_are_sent_only_to_linked_chats_and_a_few_an_hour(web_store: Store, dialogue: Dialogue) -> None:
     keeper = SignIn(web_store, code_for=signin.HOUR, link_for=signin.HOUR)
     member = next(m for m in await web_store.members.of_council(WEN) if m.name == "Cllr Ruth Okafor")
     assert not await keeper.send_code(member)  # only a terminal handle: nowhere to send it
