@@ -3,10 +3,15 @@
 Creating a broadcast writes the message once and one outbox row per member per linked platform in the same
 transaction, so a crash leaves either a whole broadcast queued or none. Reminders and failure reports are
 claimed with a conditional ``UPDATE`` (``reminded_at IS NULL``), so two workers never both send them.
+
+The Clerk's web pages read a council's broadcasts, who acknowledged them where, and queue a reminder by hand
+(``needing_ack``, ``ack_lines``, ``remind_now``); each is filtered by the council of the broadcast or the one asked
+for, so no page can reach another council's rows.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -48,6 +53,20 @@ class Standing:
     outstanding: int
 
 
+@dataclass(frozen=True, slots=True)
+class AckLine:
+    """One member's line in the Clerk's acknowledgement table (the web console's ``/clerk/acks``)."""
+
+    member_id: int
+    name: str
+    roles: tuple[str, ...]
+    acknowledged_at: datetime | None
+    platform: str | None
+    """Where they pressed Acknowledge."""
+    reached_on: tuple[str, ...]
+    """Platforms the broadcast was delivered (or is being delivered) to them on."""
+
+
 def aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -58,8 +77,8 @@ def _broadcast(row: BroadcastRow) -> Broadcast:
                      aware(row.created_at))
 
 
-def _key(broadcast_id: int, member_id: int | None, platform: str, purpose: str, recipient: str) -> str:
-    return f"{broadcast_id}/{member_id if member_id is not None else recipient}/{platform}/{purpose}"[:200]
+def _key(broadcast_id: int, member_id: int | None, platform: str, purpose: str, recipient: str, tag: str = "") -> str:
+    return f"{broadcast_id}/{member_id if member_id is not None else recipient}/{platform}/{purpose}{tag}"[:200]
 
 
 class Broadcasts:
@@ -126,6 +145,19 @@ class Broadcasts:
                 .order_by(BroadcastRow.id.desc()).limit(1))
             return _broadcast(row) if row else None
 
+    async def needing_ack(self, council: str) -> list[Broadcast]:
+        """The council's broadcasts that ask for acknowledgement, newest first."""
+        async with self.sessions() as session:
+            rows = (await session.scalars(select(BroadcastRow).where(
+                BroadcastRow.council == council, BroadcastRow.needs_ack.is_(True))
+                .order_by(BroadcastRow.id.desc()))).all()
+        return [_broadcast(r) for r in rows]
+
+    async def acknowledged(self, broadcast_id: int, member_id: int) -> bool:
+        async with self.sessions() as session:
+            return await session.scalar(select(AcknowledgementRow.id).where(
+                AcknowledgementRow.broadcast_id == broadcast_id, AcknowledgementRow.member_id == member_id)) is not None
+
     async def acknowledge(self, broadcast: Broadcast, member: Member, platform: str) -> datetime | None:
         """``None`` when this is the member's first acknowledgement; else when they acknowledged before."""
         try:
@@ -157,6 +189,42 @@ class Broadcasts:
             sorted((names.get(m or 0, f"member {m}"), p, e or "unknown") for m, p, s, e in rows if s == FAILED),
             sum(1 for _, _, status, _ in rows if status in (PENDING, SENDING)),
         )
+
+    async def ack_lines(self, broadcast: Broadcast) -> list[AckLine]:
+        """Every member of the council now, acknowledged or not (those first who have not)."""
+        async with self.sessions() as session:
+            members = (await session.execute(select(MemberRow.id, MemberRow.name, MemberRow.roles).where(
+                MemberRow.council == broadcast.council).order_by(MemberRow.name))).all()
+            acks = {m: (aware(at), p) for m, at, p in (await session.execute(
+                select(AcknowledgementRow.member_id, AcknowledgementRow.at, AcknowledgementRow.platform).where(
+                    AcknowledgementRow.broadcast_id == broadcast.id))).all()}
+            reached: dict[int, set[str]] = defaultdict(set)
+            for member_id, platform in (await session.execute(select(DeliveryRow.member_id, DeliveryRow.platform)
+                                                              .where(DeliveryRow.broadcast_id == broadcast.id,
+                                                                     DeliveryRow.purpose == "broadcast",
+                                                                     DeliveryRow.status != FAILED))).all():
+                if member_id is not None:
+                    reached[member_id].add(platform)
+        lines = [AckLine(m, name, tuple(roles or ()), acks.get(m, (None, None))[0], acks.get(m, (None, None))[1],
+                         tuple(sorted(reached.get(m, set())))) for m, name, roles in members]
+        return sorted(lines, key=lambda line: (line.acknowledged_at is not None, line.name))
+
+    async def remind_now(self, broadcast: Broadcast, platforms: Collection[str]) -> int:
+        """Queue a reminder of ``broadcast`` (with its Acknowledge button) to each member who has not acknowledged it,
+        on every platform they are linked on, in one transaction; the outbox workers deliver it like the automatic
+        reminder (``remind``). The Clerk asks for it on the web console: its rows' keys end ``/web-<UTC second>``,
+        so they never collide with the automatic reminder's rows, and it may be asked for again in a later second."""
+        now = utcnow()
+        tag = f"/web-{now.strftime('%Y%m%d%H%M%S')}"
+        async with self.sessions.begin() as session:
+            acked = select(AcknowledgementRow.member_id).where(AcknowledgementRow.broadcast_id == broadcast.id)
+            targets = await session.execute(
+                select(IdentityRow.member_id, IdentityRow.platform, IdentityRow.user_id)
+                .join(MemberRow, MemberRow.id == IdentityRow.member_id)
+                .where(MemberRow.council == broadcast.council, IdentityRow.platform.in_(list(platforms)),
+                       IdentityRow.member_id.not_in(acked))
+                .order_by(IdentityRow.member_id, IdentityRow.platform))
+            return await _enqueue(session, broadcast.id, "reminder", targets.all(), now, tag=tag)
 
     async def remind(self, platforms: Collection[str], *, now: datetime | None = None) -> int:
         """Queue one reminder, on every platform the broadcast reached them on, to each member who has not
@@ -212,8 +280,9 @@ async def _claim(session: AsyncSession, column: Any, broadcast_id: int, now: dat
 
 
 async def _enqueue(session: AsyncSession, broadcast_id: int, purpose: str,
-                   targets: Collection[Any], now: datetime) -> int:
-    """One outbox row per (member, platform): a second handle on the same platform is not messaged twice."""
+                   targets: Collection[Any], now: datetime, *, tag: str = "") -> int:
+    """One outbox row per (member, platform): a second handle on the same platform is not messaged twice.
+    ``tag`` ends each row's idempotency key (``remind_now``)."""
     seen: set[tuple[int | None, str]] = set()
     rows: list[dict[str, Any]] = []
     for member_id, platform, recipient in targets:
@@ -222,7 +291,7 @@ async def _enqueue(session: AsyncSession, broadcast_id: int, purpose: str,
         seen.add((member_id, platform))
         rows.append({"broadcast_id": broadcast_id, "member_id": member_id, "platform": platform,
                      "recipient": recipient, "purpose": purpose, "status": PENDING, "attempts": 0, "doubtful": 0,
-                     "idempotency_key": _key(broadcast_id, member_id, platform, purpose, recipient),
+                     "idempotency_key": _key(broadcast_id, member_id, platform, purpose, recipient, tag),
                      "next_attempt_at": now, "created_at": now})
     for start in range(0, len(rows), CHUNK):
         await session.execute(insert(DeliveryRow), rows[start:start + CHUNK])

@@ -1,5 +1,5 @@
 """Answers people rated: the question, the council, the clauses cited and the protocol version they were quoted
-from (never flow content)."""
+from (never flow content); and what the protocol does not answer yet (``unanswered``), for the Clerk."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from bot.store.broadcasts import aware
 from bot.store.models import FeedbackRow, utcnow
 
 
@@ -25,6 +26,17 @@ class FeedbackItem:
     created_at: datetime
     version: str | None = None
     """The protocol version quoted (``None``: the text in use before any version was published)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A question the bot could not help with (the web console's ``/clerk/asked``)."""
+
+    question: str
+    declined: bool
+    """The bot said the protocol does not cover it (nothing quoted)."""
+    helpful: bool | None
+    at: datetime
 
 
 _INSERT = insert(FeedbackRow).values(
@@ -69,3 +81,19 @@ class Feedback:
             rows = await session.scalars(query)
             return [FeedbackItem(r.id, r.council, r.question, tuple(r.clause_ids), r.helpful, r.created_at,
                                  r.version) for r in rows]
+
+    async def unanswered(self, council: str, *, withheld_prefix: str) -> list[Asked]:
+        """The council's questions declined or rated not helpful, oldest first. A question whose words were not kept
+        (typed during a report, or sounding like one: ``bot.answering.may_keep``; stored beginning with
+        ``withheld_prefix``) is left out altogether: nothing from a confidential flow."""
+        async with self.sessions() as session:
+            rows = (await session.execute(select(FeedbackRow.question, FeedbackRow.clause_ids, FeedbackRow.helpful,
+                                                 FeedbackRow.created_at).where(FeedbackRow.council == council)
+                                          .order_by(FeedbackRow.created_at))).all()
+        found = []
+        for question, clause_ids, helpful, at in rows:
+            declined = not clause_ids
+            if question.startswith(withheld_prefix) or not (declined or helpful is False):
+                continue
+            found.append(Asked(question, declined, helpful, aware(at)))
+        return found

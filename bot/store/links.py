@@ -8,6 +8,13 @@ member received before: nothing proves the new account is not the subject's own,
 by account when a case is filed (``bot.cases.desk``), so an account the subject brings along later would
 otherwise read the case about her. The account is added to those cases' subject accounts; the member still reads
 them from the accounts they had.
+
+An account whose control was proved through the member's other accounts (the web console's ``web`` /
+``m<member id>``: whoever signs in got the code in one of the member's linked chats, or was handed a link printed
+on the server) may read what those accounts may read, and no more: ``attach_vouched`` bars it from every case any
+of them is barred from (it was the subject's account when the case was filed, or was attached after the member
+received a case about someone), recorded the same way, at every sign-in. It only adds rows that narrow access. A
+member who is a case's subject is refused it by member id already (``Cases.for_recipient``).
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.store.models import CaseRecipientRow, CaseSubjectRow, IdentityRow, LinkCodeRow, utcnow
@@ -40,6 +47,28 @@ async def bar_earlier_cases(session: AsyncSession, member_id: int, platform: str
         CaseSubjectRow.case_id.in_(mine), CaseSubjectRow.platform == platform, CaseSubjectRow.user_id == user_id)))
     for case_id, subject in subjects.all():
         if case_id not in barred:
+            session.add(CaseSubjectRow(case_id=case_id, member_id=subject, platform=platform, user_id=user_id))
+
+
+async def link_in(session: AsyncSession, member_id: int, platform: str, user_id: str) -> None:
+    """Point a platform handle at a member (a handle belongs to one person at a time)."""
+    await session.execute(delete(IdentityRow).where(IdentityRow.platform == platform, IdentityRow.user_id == user_id))
+    session.add(IdentityRow(platform=platform, user_id=user_id, member_id=member_id))
+
+
+async def bar_as_other_accounts(session: AsyncSession, member_id: int, platform: str, user_id: str) -> None:
+    """Record ``platform``/``user_id`` among the subject accounts of every case that any of ``member_id``'s accounts
+    on other platforms is a subject account of (module docstring)."""
+    inherited = (await session.execute(
+        select(CaseSubjectRow.case_id, CaseSubjectRow.member_id)
+        .join(IdentityRow, and_(IdentityRow.platform == CaseSubjectRow.platform,
+                                IdentityRow.user_id == CaseSubjectRow.user_id))
+        .where(IdentityRow.member_id == member_id, IdentityRow.platform != platform))).all()
+    already = set(await session.scalars(select(CaseSubjectRow.case_id).where(
+        CaseSubjectRow.platform == platform, CaseSubjectRow.user_id == user_id)))
+    for case_id, subject in inherited:
+        if case_id not in already:
+            already.add(case_id)
             session.add(CaseSubjectRow(case_id=case_id, member_id=subject, platform=platform, user_id=user_id))
 
 
@@ -81,3 +110,12 @@ class Links:
             else:
                 session.add(IdentityRow(platform=platform, user_id=user_id, member_id=member_id))
             await bar_earlier_cases(session, member_id, platform, user_id)
+
+    async def attach_vouched(self, member_id: int, platform: str, user_id: str) -> None:
+        """Attach ``platform``/``user_id`` to ``member_id`` (moved from whoever had it), then, in a transaction of its
+        own, bar it from every case any of the member's accounts on other platforms is barred from (module
+        docstring: the web console's account, at each sign-in)."""
+        async with self.sessions.begin() as session:
+            await link_in(session, member_id, platform, user_id)
+        async with self.sessions.begin() as session:
+            await bar_as_other_accounts(session, member_id, platform, user_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.people import Member
 from bot.store.database import serialise
-from bot.store.links import bar_earlier_cases
+from bot.store.links import bar_earlier_cases, link_in
 from bot.store.models import IdentityRow, MemberRow
 from config.councils import RosterEntry
 
@@ -177,12 +178,22 @@ class Members:
                                          .order_by(MemberRow.name))
             return [_member(r) for r in rows]
 
+    async def platforms_of(self, council: str) -> dict[int, list[str]]:
+        """Each of the council's members' linked platforms (names only, never the handles), for the Clerk's roster
+        page."""
+        async with self.sessions() as session:
+            rows = (await session.execute(select(IdentityRow.member_id, IdentityRow.platform)
+                                          .join(MemberRow, MemberRow.id == IdentityRow.member_id)
+                                          .where(MemberRow.council == council))).all()
+        found: dict[int, set[str]] = defaultdict(set)
+        for member_id, platform in rows:
+            found[member_id].add(platform)
+        return {m: sorted(p) for m, p in found.items()}
+
     async def link(self, member_id: int, platform: str, user_id: str) -> None:
         """Point a platform handle at a member (a handle belongs to one person at a time)."""
         async with self.sessions.begin() as session:
-            await session.execute(delete(IdentityRow).where(
-                IdentityRow.platform == platform, IdentityRow.user_id == user_id))
-            session.add(IdentityRow(platform=platform, user_id=user_id, member_id=member_id))
+            await link_in(session, member_id, platform, user_id)
 
     async def apply(self, council: str, edit: RosterEdit) -> Member | None:
         """``apply_edit`` in a transaction of its own."""

@@ -8,7 +8,6 @@ import io
 
 from aiohttp import web
 
-from adapters.web import queries
 from adapters.web.context import context_of, render, require
 from bot.broadcasts.settings import DELIVERY_PLATFORMS
 from bot.people import Member
@@ -18,7 +17,7 @@ from bot.store.broadcasts import Broadcast
 async def _broadcast(request: web.Request, member: Member) -> Broadcast:
     """The broadcast named in the URL, if it is this council's; otherwise 404 (never another council's)."""
     wanted = request.match_info.get("broadcast", "")
-    for broadcast in await queries.version_broadcasts(context_of(request).store, member.council):
+    for broadcast in await context_of(request).store.broadcasts.needing_ack(member.council):
         if str(broadcast.id) == wanted:
             return broadcast
     raise web.HTTPNotFound(text="No such version here.")
@@ -32,8 +31,8 @@ async def overview(request: web.Request) -> web.StreamResponse:
     member = require(request, "broadcast")
     store = context_of(request).store
     rows = []
-    for broadcast in await queries.version_broadcasts(store, member.council):
-        lines = await queries.ack_lines(store, broadcast)
+    for broadcast in await store.broadcasts.needing_ack(member.council):
+        lines = await store.broadcasts.ack_lines(broadcast)
         done = sum(1 for line in lines if line.acknowledged_at)
         rows.append((broadcast, _label(broadcast), done, len(lines)))
     return render(request, "acks.html", rows=rows)
@@ -42,7 +41,7 @@ async def overview(request: web.Request) -> web.StreamResponse:
 async def detail(request: web.Request) -> web.StreamResponse:
     member = require(request, "broadcast")
     broadcast = await _broadcast(request, member)
-    lines = await queries.ack_lines(context_of(request).store, broadcast)
+    lines = await context_of(request).store.broadcasts.ack_lines(broadcast)
     return render(request, "acks_detail.html", broadcast=broadcast, label=_label(broadcast), lines=lines,
                   reminded=request.query.get("reminded"))
 
@@ -51,7 +50,7 @@ async def remind(request: web.Request) -> web.StreamResponse:
     member = require(request, "broadcast")
     broadcast = await _broadcast(request, member)
     context = context_of(request)
-    queued = await queries.remind_now(context.store, broadcast, DELIVERY_PLATFORMS)
+    queued = await context.store.broadcasts.remind_now(broadcast, DELIVERY_PLATFORMS)
     await context.store.audit.record("broadcast.reminded", council=member.council, platform="web",
                                      member_id=member.id, ref=str(broadcast.id))
     raise web.HTTPSeeOther(f"/clerk/acks/{broadcast.id}?reminded={queued}")
@@ -63,7 +62,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["name", "roles", "acknowledged", "platform", "acknowledged_at_utc", "reached_on"])
-    for line in await queries.ack_lines(context_of(request).store, broadcast):
+    for line in await context_of(request).store.broadcasts.ack_lines(broadcast):
         writer.writerow([_cell(line.name), ", ".join(line.roles), "yes" if line.acknowledged_at else "no",
                          line.platform or "", line.acknowledged_at.isoformat(timespec="seconds")
                          if line.acknowledged_at else "", " ".join(line.reached_on)])

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from adapters.web import queries
 from adapters.web.context import context_of, render, require
 from bot.answering import WITHHELD
+from bot.store.feedback import Asked
 from knowledge.topics import subjects_in
 
 OTHER = "other subjects"
@@ -27,8 +27,8 @@ def week_of(moment: datetime) -> str:
 
 async def page(request: web.Request) -> web.StreamResponse:
     member = require(request, "publish")
-    asked = await queries.unanswered(context_of(request).store, member.council, withheld_prefix=WITHHELD[:10])
-    groups: dict[str, list[queries.Asked]] = defaultdict(list)
+    asked = await context_of(request).store.feedback.unanswered(member.council, withheld_prefix=WITHHELD[:10])
+    groups: dict[str, list[Asked]] = defaultdict(list)
     for item in asked:
         subjects = sorted(subjects_in(item.question)) or [OTHER]
         groups[subjects[0]].append(item)

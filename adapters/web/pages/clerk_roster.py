@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from adapters.web import queries
 from adapters.web.context import context_of, render, require
 
 
@@ -12,7 +11,7 @@ async def page(request: web.Request) -> web.StreamResponse:
     member = require(request, "roles")
     store = context_of(request).store
     members = await store.members.of_council(member.council)
-    linked = await queries.platforms_of(store, member.council)
+    linked = await store.members.platforms_of(member.council)
     return render(request, "roster.html", members=members, linked=linked)
 
 

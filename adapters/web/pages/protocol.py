@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from adapters.web import queries
 from adapters.web.context import context_of, member_of, render
 from adapters.web.turns import anchor
 from adapters.web.worddiff import Piece, sides
@@ -76,8 +75,8 @@ async def live(request: web.Request) -> web.StreamResponse:
     context = context_of(request)
     index = context.dialogue.services.qa.library.council(member.council)
     waiting = None
-    for broadcast in (await queries.version_broadcasts(context.store, member.council))[:1]:
-        if not await queries.acknowledged(context.store, broadcast.id, member.id):
+    for broadcast in (await context.store.broadcasts.needing_ack(member.council))[:1]:
+        if not await context.store.broadcasts.acknowledged(broadcast.id, member.id):
             waiting = broadcast
     return render(request, "protocol.html", meta=index.meta, version=index.version, sections=sections(index.clauses),
                   history=_history(request, member.council), waiting=waiting, ack_action=ACK)

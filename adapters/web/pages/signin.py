@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from adapters.web import identity
 from adapters.web.context import Visitor, WebContext, context_of, render, visitor_of
 from adapters.web.identity import PLATFORM, web_user
 from adapters.web.security import set_cookie
@@ -88,7 +87,8 @@ async def _signed_in(request: web.Request, context: WebContext, visitor: Visitor
     member = await context.store.members.get(member_id)
     if member is None:
         return render(request, "signin_code.html", status=400, error=WRONG)
-    await identity.attach(context.store, member.id)  # reads what the accounts that vouched for it may read
+    # reads what the accounts that vouched for it may read
+    await context.store.links.attach_vouched(member.id, PLATFORM, web_user(member.id))
     token, _ = await context.sessions.sign_in(visitor.session, member.id)  # a new id: no fixation
     await context.store.audit.record("web.signed_in", council=member.council, platform=PLATFORM,
                                      user_id=web_user(member.id), member_id=member.id)
