@@ -112,10 +112,9 @@ class Links:
             await bar_earlier_cases(session, member_id, platform, user_id)
 
     async def attach_vouched(self, member_id: int, platform: str, user_id: str) -> None:
-        """Attach ``platform``/``user_id`` to ``member_id`` (moved from whoever had it), then, in a transaction of its
-        own, bar it from every case any of the member's accounts on other platforms is barred from (module
-        docstring: the web console's account, at each sign-in)."""
+        """Attach ``platform``/``user_id`` to ``member_id`` (moved from whoever had it) and bar it from every case
+        any of the member's accounts on other platforms is barred from (module docstring: the web console's account,
+        at each sign-in). One transaction: the account never exists, even for a moment, without its bars."""
         async with self.sessions.begin() as session:
             await link_in(session, member_id, platform, user_id)
-        async with self.sessions.begin() as session:
             await bar_as_other_accounts(session, member_id, platform, user_id)
