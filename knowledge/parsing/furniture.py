@@ -20,7 +20,8 @@ from knowledge.parsing.correspondence import email_wrapper
 from knowledge.parsing.footnotes import drop_footnotes, page_start
 from knowledge.parsing.lines import LABELLED_NUMBER, Line, ends_sentence, starts_lowercase, word_count
 from knowledge.parsing.numbering import LEGAL_NUMBERED, PARA_NUMBERED
-from knowledge.parsing.records import RECORD_PATTERNS, version_history
+from knowledge.parsing.records import RECORD_PATTERNS, control_table, version_history
+from knowledge.parsing.review import review_comments
 from knowledge.parsing.slides import SLIDE_MARKER
 from knowledge.parsing.webdump import is_text_browser_dump, set_aside_web_chrome
 
@@ -95,7 +96,8 @@ def set_aside_furniture(lines: Sequence[Line | None], *, extra_patterns: Iterabl
             drop_page_edge(i)
         elif line is not None and any(p.search(part) for p in records for part in _languages(line.text)):
             drop(i)
-    for i in (*email_wrapper(kept), *version_history(kept)):
+    for i in (*email_wrapper(kept), *version_history(kept), *control_table(kept, records),
+              *review_comments(kept)):
         drop(i)
     drop_footnotes(lines, kept, page_edges, drop)
     _drop_table_of_contents(kept, drop)

@@ -49,3 +49,34 @@ def version_history(lines: Sequence[Line | None]) -> list[int]:
             out.append(j)
             j += 1
     return out
+
+
+_CONTROL_LABEL = re.compile(
+    r"^(version|issue|revision|status|adopted|approved|agreed|ratified|(next\s+)?review(\s+date)?|reviewed"
+    r"|date(\s+of)?(\s+next)?(\s+(adoption|approval|review|issue))?|minute(\s+(ref(erence)?|no\.?|number))?"
+    r"|(document\s+)?(owner|author|ref(erence)?)|effective(\s+(date|from))?|last\s+(reviewed|updated|amended))"
+    r"\s*:?$", re.IGNORECASE)
+"""A document-control table's row labels: 'Version', 'Adopted', 'Minute ref', 'Review date'."""
+_TABLE_ROW = re.compile(r"^\|(.*)\|$")
+
+
+def control_table(lines: Sequence[Line | None], records: Sequence[re.Pattern[str]]) -> list[int]:
+    """A table (rows printed '| cell | cell |') whose every row is a record: a document-control block.
+
+    A row is a record when its first cell is a control label ('Review date') or its cells read as a record line
+    ('Version 2.1 - draft'). Two rows at least: one labelled row may be a protocol's own table.
+    """
+    out: list[int] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and (row := lines[j]) is not None and _TABLE_ROW.match(row.text.strip()):
+            j += 1
+        cells = [[cell.strip() for cell in _TABLE_ROW.match(x.text.strip()).group(1).split("|")]  # type: ignore[union-attr]
+                 for x in lines[i:j] if x is not None]
+        if len(cells) >= 2 and all(_CONTROL_LABEL.match(row[0]) or any(p.search(" ".join(row)) for p in records)
+                                   for row in cells):
+            out.extend(range(i, j))
+        i = max(j, i + 1)
+    return out
+
