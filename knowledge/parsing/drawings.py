@@ -18,6 +18,7 @@ Redrawing and blanking keep every character's offset; a box's line keeps the off
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -148,3 +149,7 @@ def read_diagrams(lines: Sequence[Line | None], text: str) -> list[Line | None]:
             out[k] = read[k - first] if k - first < len(read) else None
     return out
 
+
+CAPTION = re.compile(r"^(figure|fig\.|diagram|chart|flow ?chart)\s+\d{1,3}[a-z]?\s*[:.–—-]\s+[^.;]{1,120}$",
+                     re.IGNORECASE)
+"""'Figure 1: Handling a councillor's concern': a drawing's caption names it and says nothing of its own."""
