@@ -146,3 +146,10 @@ def test_a_figure_caption_related_pages_cookie_notice_and_footer_are_not_quoted(
                   "Telephone", "clerk@ashwell-pc.gov.uk", "©", "Website by"):
         assert not any(words in c.text for c in clauses), words
         assert not any(words in h for c in clauses for h in c.heading_path), words
+
+
+def test_the_page_saved_with_a_blank_line_after_every_line_reads_the_same() -> None:
+    def read(text: str) -> list[tuple[tuple[str, ...], str | None, str]]:
+        return [(c.heading_path, c.number, c.text) for c in parsed(text)]
+
+    assert read(PAGE.replace("\n", "\n\n")) == read(PAGE)

@@ -147,3 +147,11 @@ def test_a_notice_boxed_in_box_characters_reads_as_a_paragraph_as_a_star_box_doe
     assert not any(ch in notice.text for ch in "┌─┐│└┘")
     assert "unhappy with the Clerk's work should speak to the Chair." in notice.text
     assert notice.heading_path[-1].casefold() == "if things go wrong"
+
+
+def test_the_copy_saved_with_a_blank_line_after_every_line_reads_the_same() -> None:
+    def read(text: str) -> list[tuple[tuple[str, ...], str | None, str]]:
+        return [(c.heading_path, c.number, c.text) for c in parsed(text)]
+
+    assert read(BOX_TABLE.replace("\n", "\n\n")) == read(BOX_TABLE)
+    assert read(REVIEW_COPY.replace("\n", "\n\n")) == read(REVIEW_COPY)

@@ -39,18 +39,26 @@ def _drawn(body: str) -> bool:
     return any(ch in _BOX_CHARS or ch in _ARROWS for ch in body)
 
 
-def _blocks(bodies: Sequence[str]) -> Iterator[tuple[int, int]]:
-    """Runs of consecutive lines that each carry a drawing character: (first, end)."""
+def _blocks(bodies: Sequence[str]) -> Iterator[list[int]]:
+    """Drawings: runs of lines that each carry a drawing character, as source line indices.
+
+    A file saved with a blank line after every line (``lines.close_double_spacing``) draws its rows a line apart:
+    a run whose first two drawn lines have one blank between keeps that step throughout.
+    """
     i = 0
     while i < len(bodies):
         if not _drawn(bodies[i]):
             i += 1
             continue
-        j = i
-        while j < len(bodies) and _drawn(bodies[j]):
-            j += 1
-        yield i, j
-        i = j
+        spaced = i + 2 < len(bodies) and not bodies[i + 1].strip() and _drawn(bodies[i + 2])
+        step = 2 if spaced else 1
+        block = [i]
+        j = i + step
+        while j < len(bodies) and _drawn(bodies[j]) and not any(bodies[k].strip() for k in range(block[-1] + 1, j)):
+            block.append(j)
+            j += step
+        yield block
+        i = block[-1] + 1
 
 
 def _single_frame(rows: Sequence[str]) -> bool:
@@ -67,12 +75,12 @@ def redrawn(text: str) -> str:
     raws = text.splitlines(keepends=True)
     bodies = [raw.rstrip(LINE_BOUNDARIES) for raw in raws]
     out = list(bodies)
-    for first, end in _blocks(bodies):
-        rows = bodies[first:end]
+    for block in _blocks(bodies):
+        rows = [bodies[k] for k in block]
         if not _single_frame(rows):
             continue
         table = any(ch in _INNER_RULES for row in rows for ch in row.strip()[1:-1])
-        for k, row in enumerate(rows, start=first):
+        for k, row in zip(block, rows, strict=True):
             if table:
                 out[k] = row.translate(_ASCII)
             else:
@@ -130,8 +138,8 @@ def read_diagrams(lines: Sequence[Line | None], text: str) -> list[Line | None]:
     for raw in raws:
         starts.append(starts[-1] + len(raw))
     out = list(lines)
-    for first, end in _blocks(bodies):
-        rows = bodies[first:end]
+    for block in _blocks(bodies):
+        rows = [bodies[k] for k in block]
         boxes = _boxes(rows)
         if not boxes or _single_frame(rows):
             continue
@@ -143,10 +151,12 @@ def read_diagrams(lines: Sequence[Line | None], text: str) -> list[Line | None]:
                 continue
             r, piece = next((r, piece) for r, piece in pieces if _words(piece))
             column = box.left + 1 + len(piece) - len(piece.lstrip())
-            read.append(Line(text=words, offset=starts[first + r] + column, index=first + r, bullet=True,
+            read.append(Line(text=words, offset=starts[block[r]] + column, index=block[r], bullet=True,
                              indent=column, marked=words))
-        for k in range(first, end):
-            out[k] = read[k - first] if k - first < len(read) else None
+        for k in range(block[0], block[-1] + 1):
+            out[k] = None
+        for k, line in zip(block, read, strict=False):
+            out[k] = line
     return out
 
 
