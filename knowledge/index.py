@@ -32,7 +32,8 @@ sides, ``_italic_`` underscores and a footer starting "Page N of M |" leave the 
 line wrapped before "Officer, ..." is no heading, and a table's rows (tabs or pipes) keep a line each; 9, a
 reviewed Word copy's tracked deletions and comments leave the text, tables, notices and flow charts drawn in box
 characters are read as their words, a control block of such a table is set aside, a tab-indented sub-heading heads
-its paragraphs, footnotes listed at the end are a paragraph each, and a text-browser dump's accordion headings
+its paragraphs, footnotes listed at the end are a paragraph each, a paragraph-per-line text with blank lines
+around its headings is read a paragraph to a line, and a text-browser dump's accordion headings
 ("+ 2. Roles") head their clauses while a page note, a caption, related-page links, a cookie notice and the
 footer's contact lines are set aside."""
 

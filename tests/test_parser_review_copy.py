@@ -155,3 +155,36 @@ def test_the_copy_saved_with_a_blank_line_after_every_line_reads_the_same() -> N
 
     assert read(BOX_TABLE.replace("\n", "\n\n")) == read(BOX_TABLE)
     assert read(REVIEW_COPY.replace("\n", "\n\n")) == read(REVIEW_COPY)
+
+
+PARAGRAPH_PER_LINE = "\n".join([
+    "Working together",
+    "\tCouncillors are elected to represent the people of Middleford, to set the Council's policies and budget, "
+    "and to take decisions together at meetings of the Council.",
+    "\tThe Protocol applies to co-opted councillors too.",
+    "\tThe Clerk:",
+    "\t\tis the Council's Proper Officer and the senior officer, responsible for the day-to-day management of all "
+    "the staff and of the Town Office;",
+    "\t\tgives impartial advice to the Council and its committees.",
+    "\tThe Caretaker looks after the Town Hall, opens it for hirers and reports any damage or any danger to the "
+    "public to the Clerk on the same working day.",
+    "",
+    "Gifts",
+    "\tAny gift offered to an officer worth more than £30, whether accepted or not, must be recorded in the "
+    "register kept by the Clerk within 28 days of the offer.",
+    "",
+])
+"""Word's 'Save as Plain Text': a paragraph to a line, far wider than a page, blank lines only around headings."""
+
+
+def test_each_line_of_an_unwrapped_paragraph_per_line_text_is_a_paragraph_of_its_own() -> None:
+    clauses = parsed(PARAGRAPH_PER_LINE)
+    elected = holding(clauses, "Councillors are elected")
+    assert elected.text.endswith("at meetings of the Council.")
+    assert holding(clauses, "co-opted councillors too").text == "The Protocol applies to co-opted councillors too."
+    clerk = holding(clauses, "The Clerk:")
+    assert clerk.text.split("\n")[1:] == [
+        "is the Council's Proper Officer and the senior officer, responsible for the day-to-day management of all "
+        "the staff and of the Town Office;", "gives impartial advice to the Council and its committees."]
+    caretaker = holding(clauses, "The Caretaker looks after")
+    assert caretaker is not clerk and caretaker.heading_path[-1] == "Working together"

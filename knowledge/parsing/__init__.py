@@ -20,6 +20,7 @@ from knowledge.parsing.lines import (
     open_paragraph_lines,
     split_lines,
 )
+from knowledge.parsing.paragraphs import open_unwrapped_lines
 from knowledge.parsing.review import strip_review_marks
 from knowledge.parsing.slides import mark_slide_titles
 
@@ -38,8 +39,9 @@ def parse_clauses(
     lines = strip_review_marks(read_diagrams(split_lines(source), source))
     if all(line is None for line in lines):
         raise ProtocolFileError(source_name, "is empty")
-    lines = mark_slide_titles(open_listed_notes(open_paragraph_lines(mark_underlined_headings(mark_table_rows(
-        merge_grid_rows(merge_aligned_rows(close_double_spacing(lines))))))))
+    lines = open_paragraph_lines(mark_underlined_headings(mark_table_rows(
+        merge_grid_rows(merge_aligned_rows(close_double_spacing(lines))))))
+    lines = mark_slide_titles(open_listed_notes(open_unwrapped_lines(lines)))
     furniture = set_aside_furniture(lines, extra_patterns=extra_furniture)
     has_markdown_headings = sum(1 for x in furniture.lines if x is not None and x.md_level) >= 2
     elements = classify(furniture.lines, plain_headings=not has_markdown_headings,
