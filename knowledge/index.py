@@ -24,12 +24,18 @@ from knowledge.errors import IndexStaleError
 from knowledge.lexical import LexicalIndex
 from knowledge.vocabulary import tokens
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 """Bumped when a saved index would no longer match what the code builds: 5, the parser reads legal "4.(2)",
 lettered "B2", "Para 12." and slide-deck numbering (saved clauses of such documents had other boundaries); 6, a
 text-browser dump's chrome, link numbers and References list and a one-line signature are set aside; 7, a box's
 sides, ``_italic_`` underscores and a footer starting "Page N of M |" leave the quoted text, a numbered first
-line wrapped before "Officer, ..." is no heading, and a table's rows (tabs or pipes) keep a line each."""
+line wrapped before "Officer, ..." is no heading, and a table's rows (tabs or pipes) keep a line each; 9, a
+reviewed Word copy's tracked deletions and comments leave the text, tables, notices and flow charts drawn in box
+characters are read as their words, a control block of such a table is set aside, a tab-indented sub-heading heads
+its paragraphs, footnotes listed at the end are a paragraph each, a paragraph-per-line text with blank lines
+around its headings is read a paragraph to a line, and a text-browser dump's accordion headings
+("+ 2. Roles") head their clauses while a page note, a caption, related-page links, a cookie notice and the
+footer's contact lines are set aside."""
 
 
 @dataclass(frozen=True, slots=True)

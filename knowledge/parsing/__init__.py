@@ -8,7 +8,9 @@ from knowledge.clauses import Clause, DocumentMeta, ParsedDocument
 from knowledge.errors import ProtocolFileError
 from knowledge.parsing.assemble import Assembler
 from knowledge.parsing.columns import merge_aligned_rows
+from knowledge.parsing.drawings import read_diagrams, redrawn
 from knowledge.parsing.elements import Element, Kind, classify
+from knowledge.parsing.footnotes import open_listed_notes
 from knowledge.parsing.frames import mark_table_rows, merge_grid_rows, unframed
 from knowledge.parsing.furniture import set_aside_furniture
 from knowledge.parsing.joining import hyphenated_words
@@ -18,6 +20,8 @@ from knowledge.parsing.lines import (
     open_paragraph_lines,
     split_lines,
 )
+from knowledge.parsing.paragraphs import open_unwrapped_lines
+from knowledge.parsing.review import strip_review_marks
 from knowledge.parsing.slides import mark_slide_titles
 
 __all__ = ["parse_clauses", "parse_document"]
@@ -31,11 +35,13 @@ def parse_clauses(
     """Clauses, the title lines, and the lines set aside as page furniture."""
     if "\x00" in text:
         raise ProtocolFileError(source_name, "looks like a binary file, not protocol text")
-    lines = split_lines(unframed(text))
+    source = unframed(redrawn(text))
+    lines = strip_review_marks(read_diagrams(split_lines(source), source))
     if all(line is None for line in lines):
         raise ProtocolFileError(source_name, "is empty")
-    lines = mark_slide_titles(open_paragraph_lines(mark_underlined_headings(mark_table_rows(
-        merge_grid_rows(merge_aligned_rows(close_double_spacing(lines)))))))
+    lines = open_paragraph_lines(mark_underlined_headings(mark_table_rows(
+        merge_grid_rows(merge_aligned_rows(close_double_spacing(lines))))))
+    lines = mark_slide_titles(open_listed_notes(open_unwrapped_lines(lines)))
     furniture = set_aside_furniture(lines, extra_patterns=extra_furniture)
     has_markdown_headings = sum(1 for x in furniture.lines if x is not None and x.md_level) >= 2
     elements = classify(furniture.lines, plain_headings=not has_markdown_headings,

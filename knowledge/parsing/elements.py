@@ -19,6 +19,7 @@ from knowledge.parsing.headings import (
     Context,
     heading_level,
     heading_text,
+    is_indented_heading,
     is_plain_heading,
     is_section_title,
     is_tight_heading,
@@ -48,6 +49,8 @@ from knowledge.parsing.numbering import (
     successor,
 )
 
+_SUB_HEADING_LEVEL = 3
+"""An indented sub-heading sits under the margin's headings (level 1 in capitals, else 2)."""
 _RUN_IN_TITLE = re.compile(r"^\d[\d.]*\.?\s+\*\*([^*]+?)\*\*\s+(?=[A-Z“\"‘'])")
 
 
@@ -156,6 +159,9 @@ def classify(lines: Sequence[Line | None], *, plain_headings: bool,
             continue
         if line.bullet:
             out.append(Element(Kind.BULLET, text, line.offset, bold_label=line.bold_label))
+            continue
+        if plain_headings and is_indented_heading(ctx, i):
+            out.append(Element(Kind.HEADING, heading_text(text), line.offset, level=_SUB_HEADING_LEVEL))
             continue
         after_heading = bool(out) and out[-1].kind is Kind.HEADING
         if plain_headings and (is_plain_heading(ctx, i) or is_tight_heading(ctx, i, after_heading=after_heading)):

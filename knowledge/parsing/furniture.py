@@ -17,10 +17,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from knowledge.parsing.correspondence import email_wrapper
+from knowledge.parsing.drawings import CAPTION
 from knowledge.parsing.footnotes import drop_footnotes, page_start
 from knowledge.parsing.lines import LABELLED_NUMBER, Line, ends_sentence, starts_lowercase, word_count
 from knowledge.parsing.numbering import LEGAL_NUMBERED, PARA_NUMBERED
-from knowledge.parsing.records import RECORD_PATTERNS, version_history
+from knowledge.parsing.records import RECORD_PATTERNS, control_table, record_paragraphs, version_history
+from knowledge.parsing.review import review_comments
 from knowledge.parsing.slides import SLIDE_MARKER
 from knowledge.parsing.webdump import is_text_browser_dump, set_aside_web_chrome
 
@@ -42,8 +44,9 @@ DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
 )
 """Running footers and page numbers: where one stood, the page turned (a sentence may run on across it)."""
 _TOC_HEADING = re.compile(r"^(table of )?contents:?$", re.IGNORECASE)
-_PAGE_NAVIGATION = re.compile(r"^(in this (article|section|page)|on this page|jump to):?$", re.IGNORECASE)
-"""A web page's list of links to its own sections: its entries are bullets without page numbers."""
+_PAGE_NAVIGATION = re.compile(
+    r"^(in this (article|section|page)|on this page|jump to|related (pages|links)|useful links):?$", re.IGNORECASE)
+"""A web page's list of links to its own sections or to other pages: its entries are bullets without page numbers."""
 _TOC_PAGE = r"(\d{1,3}|\d{1,3}(\.\d{1,3})*\s*[-–/]\s*\d{1,3}|[ivxlc]{1,6})"
 _TOC_ENTRY = re.compile(rf"^.{{2,120}}?(\t+|\.{{3,}}|\s{{3,}})\s*{_TOC_PAGE}$", re.IGNORECASE)
 _DOT_LEADER = re.compile(rf"^.{{2,120}}?(\t+|\s*\.{{4,}})\s*{_TOC_PAGE}$", re.IGNORECASE)
@@ -90,12 +93,15 @@ def set_aside_furniture(lines: Sequence[Line | None], *, extra_patterns: Iterabl
     if is_text_browser_dump(kept):
         set_aside_web_chrome(kept, drop)
     records = [re.compile(p, re.IGNORECASE) for p in RECORD_PATTERNS]
+    record_paragraph = record_paragraphs(kept, records)  # before its lines are taken one by one
     for i, line in enumerate(kept):
         if line is not None and any(p.search(line.text) for p in patterns):
             drop_page_edge(i)
-        elif line is not None and any(p.search(part) for p in records for part in _languages(line.text)):
+        elif line is not None and (any(p.search(part) for p in records for part in _languages(line.text))
+                                   or CAPTION.match(line.text)):
             drop(i)
-    for i in (*email_wrapper(kept), *version_history(kept)):
+    for i in (*email_wrapper(kept), *version_history(kept), *control_table(kept, records),
+              *record_paragraph, *review_comments(kept)):
         drop(i)
     drop_footnotes(lines, kept, page_edges, drop)
     _drop_table_of_contents(kept, drop)

@@ -33,13 +33,16 @@ from knowledge.parsing.numbering import (
 
 _SENTENCE_END = re.compile(r"[.?!][”’\"')]*$")
 _TITLE_MAX_WORDS = 9
+_SUB_HEADING_MAX_WORDS = 12
+"""An indented sub-heading is marked by its indent as well as its shortness, so it may be a little longer
+('Concerns raised by staff about colleagues or the Town Clerk')."""
 
 
-def is_title_like(text: str) -> bool:
+def is_title_like(text: str, *, max_words: int = _TITLE_MAX_WORDS) -> bool:
     """A short name rather than a sentence: 'Officers', 'General Principles', 'Reports:'."""
     text = text.strip()
     words = word_count(text)
-    if not text or words > _TITLE_MAX_WORDS or text.endswith((".", ";", ",", "?", "!")):
+    if not text or words > max_words or text.endswith((".", ";", ",", "?", "!")):
         return False
     if text.endswith((":", ":-")) and words > 3:
         return False
@@ -161,9 +164,41 @@ def is_tight_heading(ctx: Context, i: int, *, after_heading: bool) -> bool:
     nxt = ctx.adjacent(i, 1) or ctx.next_present(i)
     if nxt is None or nxt.bullet:
         return False
+    if is_indented_heading(ctx, i + 1):
+        return True  # 'Complaints and concerns' over its first indented sub-heading: a section, then its part
     nxt_text = squash(nxt.text)
     if NUMBER_ONLY.match(nxt_text) or (NUMBERED.match(nxt_text) and not is_title_like(nxt_text)):
         return True
     if starts_lowercase(nxt_text):
         return False
     return caps or (not is_title_like(nxt_text) and word_count(nxt_text) > _TITLE_MAX_WORDS // 2)
+
+
+def is_indented_heading(ctx: Context, i: int) -> bool:
+    """A sub-heading set in by an indent: a short name at one indent level, the lines below indented deeper.
+
+    Word text keeps a document's outline as tabs when its numbering is lost: a section heading at the margin,
+    its paragraphs one tab in, and a part of the section named one tab in with its paragraphs two tabs in. The
+    name is no sentence (no closing punctuation, no lead-in colon) and follows a sentence's end, the section's
+    heading, or a line set further out; what is set in below it is a paragraph, not a drawing's '|' or another
+    name (a box of a diagram typed in characters is no heading).
+    """
+    line = ctx.lines[i] if 0 <= i < len(ctx.lines) else None
+    if line is None or line.indent == 0 or line.bullet or line.bold_label:
+        return False
+    text = squash(line.text)
+    if not is_title_like(text, max_words=_SUB_HEADING_MAX_WORDS) or text.endswith((":", ":-")):
+        return False
+    nxt = ctx.adjacent(i, 1)
+    if nxt is None or nxt.bullet or nxt.indent <= line.indent or not _is_paragraph(nxt):
+        return False
+    before = ctx.adjacent(i, -1)
+    return before is None or before.indent < line.indent or bool(_SENTENCE_END.search(before.text.rstrip()))
+
+
+def _is_paragraph(line: Line) -> bool:
+    """A line of prose starting afresh: a capital or a quote, and more words than a title has."""
+    text = squash(line.text)
+    first = text.lstrip("\"'“‘(")[:1]
+    return (first.isalpha() and first.isupper() and not is_title_like(text)
+            and word_count(text) > _TITLE_MAX_WORDS // 2)

@@ -44,8 +44,8 @@ _WRAP_OUTLIER = 0.85
 """Wraps shorter than this share of the median one were not the margin's doing (a page turn, an early break)."""
 _INDENT_STEP = 2
 """A first line indented this much more than the line before starts a paragraph."""
-_SENTENCE_END = re.compile(r"[.?!][”’\"')]*$")
-_UNWRAPPED_WIDTH = 130
+SENTENCE_END = re.compile(r"[.?!][”’\"')]*$")
+UNWRAPPED_WIDTH = 130
 """No page is this many characters wide: full lines this long were never hard-wrapped."""
 SHORT_LINE = 0.6
 """A line under this share of the document's usual width was not wrapped: it ended by itself."""
@@ -247,9 +247,9 @@ class WrapMeasure:
         to the next line, is one paragraph: nothing on the page tells it apart, and parting it would cut
         a clause in two, which is worse than keeping two paragraphs together.
         """
-        if self.width >= _UNWRAPPED_WIDTH:
+        if self.width >= UNWRAPPED_WIDTH:
             return True
-        if not _SENTENCE_END.search(line.text) or starts_lowercase(nxt.text):
+        if not SENTENCE_END.search(line.text) or starts_lowercase(nxt.text):
             return False
         if nxt.indent >= line.indent + _INDENT_STEP and nxt.indent > self.indent:
             return True

@@ -9,12 +9,18 @@ These rules are only applied to a document that is clearly such a dump (several 
 trailing list of numbered addresses): elsewhere a "[1]" is a footnote marker and stays as printed. Chrome
 is recognised by what it is made of, links and form controls with no sentence of their own, rather than by
 any one council's menu.
+
+lynx prints a page's headings at the left margin and its text indented; an accordion's heading keeps the
+page's open or closed mark before it ("- 1. Introduction", "+ 2. Roles"), and a nested list's items are
+marked "+" too. The marks are the browser's drawing: an accordion's heading reads as its words, a nested
+item as a list item.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 
 from knowledge.parsing.lines import LINK_MARKER, Line, unlink, word_count
 
@@ -25,14 +31,23 @@ _REFERENCE = re.compile(r"^\d{1,4}\.\s+(?:[a-z][a-z0-9+.-]*:|www\.)\S*$", re.IGN
 """'12. https://www.example.gov.uk/cookies/' (also 'javascript:...', 'mailto:...', 'file://...')."""
 _LINK_LIST_LABEL = re.compile(r"^(visible|hidden) links:?$", re.IGNORECASE)
 _CHROME_BLOCK = re.compile(
-    r"^(we use cookies|this (web)?site uses cookies|you are here\s*:|(©|\(c\)|copyright)\s*(19|20)\d\d\b)",
+    r"^(we use ([a-z]+ ){0,2}cookies|this (web)?site uses cookies|cookies on (this|our) (web)?site|you are here\s*:"
+    r"|this (web ?)?page (sets out|explains|describes|gives|shows|tells)\b|(©|\(c\)|copyright)\s*(19|20)\d\d\b)",
     re.IGNORECASE)
-"""A paragraph that is chrome from its first words: a cookie banner, a breadcrumb, a copyright footer."""
+"""A paragraph that is chrome from its first words: a cookie banner, a breadcrumb, a note about the page
+itself, a copyright footer."""
+_COPYRIGHT = re.compile(r"^(©|\([cC]\)|[Cc]opyright|COPYRIGHT)\s*([A-Z][\w&'’.-]*\s+){0,8}(19|20)\d\d\b")
+"""The site's copyright line ends the page's footer, whatever is printed above it ('Last updated: ...')."""
+_CONTACT_LINE = re.compile(r"^(tel|telephone|phone|email|e-mail)\s*:", re.IGNORECASE)
+"""'Telephone: 01632 ...', 'Email: clerk@...': a footer's contact block."""
+_ACCORDION_MARK = re.compile(r"^\+\s+(?=\S)")
 _FORM_CONTROL = re.compile(
     r"\[(search|go|submit|accept|accept all|reject|reject all|yes|no|ok|subscribe|sign up|close|menu)\]|_{3,}",
     re.IGNORECASE)
 """Buttons and text fields as a text browser draws them: '[Search]', '[Accept]', '____________'."""
 _FORM_LINE_MAX_WORDS = 8
+_HEADING_MAX_WORDS = 12
+_CONTACT_LINE_MAX_WORDS = 14
 _LINK_BLOCK_MAX_WORDS = 40
 _SENTENCE_END = (".", ";", ":", "?", "!")
 
@@ -68,7 +83,28 @@ def set_aside_web_chrome(lines: list[Line | None], drop: Callable[[int], None]) 
         drop(i)
     for i, line in enumerate(lines):
         if line is not None:
-            lines[i] = unlink(line)
+            lines[i] = unlink(unmarked(line))
+
+
+def unmarked(line: Line) -> Line:
+    """An accordion's heading at the margin without its '+' or '-' mark; a nested '+' item as a list item.
+
+    The '-' was already taken for a bullet; at the margin, where lynx prints no list, it is the accordion's.
+    """
+    plus = _ACCORDION_MARK.match(line.text)
+    if line.indent == 0 and (plus or line.bullet) and _names_a_section(line.text[plus.end() :] if plus else line.text):
+        if plus is None:
+            return replace(line, bullet=False)
+        return replace(line, text=line.text[plus.end() :], marked=_ACCORDION_MARK.sub("", line.marked),
+                       offset=line.offset + plus.end(), bullet=False)
+    if line.indent > 0 and plus is not None:
+        return replace(line, text=line.text[plus.end() :], marked=_ACCORDION_MARK.sub("", line.marked),
+                       offset=line.offset + plus.end(), bullet=True)
+    return line
+
+
+def _names_a_section(text: str) -> bool:
+    return word_count(text) <= _HEADING_MAX_WORDS and not text.rstrip().endswith(_SENTENCE_END)
 
 
 def web_chrome(lines: Sequence[Line | None]) -> list[int]:
@@ -79,10 +115,12 @@ def web_chrome(lines: Sequence[Line | None]) -> list[int]:
         out.extend(range(start, len(lines)))
     for block in _blocks(lines[:start]):
         texts = [lines[i].text.strip() for i in block]  # type: ignore[union-attr]
-        if _CHROME_BLOCK.match(texts[0]) or _links_only(lines, block):
+        if _CHROME_BLOCK.match(texts[0]) or _links_only(lines, block) or _contact_block(texts):
             out.extend(block)
             continue
-        out.extend(i for i, text in zip(block, texts, strict=True) if _form_line(text))
+        copyright_at = next((k for k, text in enumerate(texts) if _COPYRIGHT.match(text)), len(texts))
+        out.extend(block[copyright_at:])
+        out.extend(i for i, text in zip(block[:copyright_at], texts, strict=False) if _form_line(text))
     return out
 
 
@@ -110,6 +148,12 @@ def _links_only(lines: Sequence[Line | None], block: list[int]) -> bool:
     text = " ".join(lines[i].text.strip() for i in block)  # type: ignore[union-attr]
     return (not first.bullet and LINK_MARKER.match(text) is not None and not text.endswith(_SENTENCE_END)
             and word_count(text) <= _LINK_BLOCK_MAX_WORDS)
+
+
+def _contact_block(texts: list[str]) -> bool:
+    """A footer's address and contact lines: a 'Telephone:' or 'Email:' line among short lines, no sentence."""
+    return (any(_CONTACT_LINE.match(text) for text in texts)
+            and all(word_count(text) <= _CONTACT_LINE_MAX_WORDS and not text.endswith(".") for text in texts))
 
 
 def _form_line(text: str) -> bool:
