@@ -62,12 +62,17 @@ def _blocks(bodies: Sequence[str]) -> Iterator[list[int]]:
 
 
 def _single_frame(rows: Sequence[str]) -> bool:
-    """The block is one frame: every line starts and ends with its edge, in the same columns."""
+    """The block is one frame: every line starts and ends with its edge, in the same columns, and the top edge
+    runs unbroken from the first corner to the last (a row of boxes side by side also starts with '┌' and ends
+    with '┐', but its top edge breaks between the boxes)."""
     stripped = [row.rstrip() for row in rows]
     starts = {len(row) - len(row.lstrip()) for row in stripped}
-    return (len(rows) >= 3 and len(starts) == 1 and len({len(row) for row in stripped}) == 1
+    if not (len(rows) >= 3 and len(starts) == 1 and len({len(row) for row in stripped}) == 1
             and stripped[0].lstrip().startswith(_TOP_LEFT) and stripped[-1].lstrip().startswith(_BOTTOM_LEFT)
-            and all(row.lstrip()[0] in "┌├└│" and row[-1] in "┐┤┘│" for row in stripped))
+            and all(row.lstrip()[0] in "┌├└│" and row[-1] in "┐┤┘│" for row in stripped)):
+        return False
+    left, right = starts.pop(), len(stripped[0]) - 1
+    return _Box(0, left, right, len(rows) - 1) in _boxes(rows)
 
 
 def redrawn(text: str) -> str:
@@ -130,6 +135,8 @@ def read_diagrams(lines: Sequence[Line | None], text: str) -> list[Line | None]:
     """A diagram's lines replaced by one line per box (its words), in reading order; the drawing itself goes.
 
     ``lines`` are ``split_lines(text)``: one entry per source line, so a block's entries are its source lines.
+    The result keeps that alignment except where a diagram has more boxes than lines (later steps read the
+    list in order, never by source line number).
     A box's line is a list item (``bullet``), as a table's rows are: each keeps a line of its own.
     """
     raws = text.splitlines(keepends=True)
@@ -137,7 +144,7 @@ def read_diagrams(lines: Sequence[Line | None], text: str) -> list[Line | None]:
     starts = [0]
     for raw in raws:
         starts.append(starts[-1] + len(raw))
-    out = list(lines)
+    replaced: dict[int, tuple[int, list[Line | None]]] = {}
     for block in _blocks(bodies):
         rows = [bodies[k] for k in block]
         boxes = _boxes(rows)
@@ -153,10 +160,20 @@ def read_diagrams(lines: Sequence[Line | None], text: str) -> list[Line | None]:
             column = box.left + 1 + len(piece) - len(piece.lstrip())
             read.append(Line(text=words, offset=starts[block[r]] + column, index=block[r], bullet=True,
                              indent=column, marked=words))
-        for k in range(block[0], block[-1] + 1):
-            out[k] = None
+        entries: list[Line | None] = [None] * (block[-1] + 1 - block[0])
         for k, line in zip(block, read, strict=False):
-            out[k] = line
+            entries[k - block[0]] = line
+        # a row of boxes side by side can hold more boxes than it has lines: every box's words are kept
+        replaced[block[0]] = (block[-1] + 1, [*entries, *read[len(block):]])
+    out: list[Line | None] = []
+    k = 0
+    while k < len(lines):
+        if k not in replaced:
+            out.append(lines[k])
+            k += 1
+            continue
+        k, entries = replaced[k]
+        out.extend(entries)
     return out
 
 
