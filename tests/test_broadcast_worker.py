@@ -187,6 +187,22 @@ async def test_reminder_goes_once_to_those_who_have_not_acknowledged(store: Stor
     assert reminded[1].plain().startswith("Reminder:") and reminded[1].buttons[0].label == "Acknowledge"
 
 
+async def test_the_clerk_pressing_remind_twice_in_one_second_reminds_each_member_once(store: Store) -> None:
+    await roster(store, 3)
+    broadcast_id = await notice(store, needs_ack=True)
+    platforms = senders()
+    await worker(store, platforms).drain(timeout=30)
+    broadcast = await store.broadcasts.get(broadcast_id)
+    assert broadcast is not None
+    now = utcnow()
+    assert await store.broadcasts.remind_now(broadcast, ["slack", "telegram"], now=now) == 4  # Clerk + 3 members
+    assert await store.broadcasts.remind_now(broadcast, ["slack", "telegram"], now=now) == 0  # the double click
+    await OutboxWorker(store, platforms, pacing=PACE, options=FAST, now=lambda: now).drain(timeout=30)
+    assert [r.kind for r in platforms["telegram"].to("1000")] == ["broadcast_broadcast", "broadcast_reminder"]
+    later = now + timedelta(seconds=5)
+    assert await store.broadcasts.remind_now(broadcast, ["slack", "telegram"], now=later) == 4  # asked again
+
+
 def test_pacer_spaces_sends_per_platform_per_chat_and_per_group() -> None:
     now = [0.0]
     pacer = Pacer(Pacing(overall=10, per_chat=1, per_group_per_minute=20, burst=0.1), clock=lambda: now[0])

@@ -209,12 +209,14 @@ class Broadcasts:
                          tuple(sorted(reached.get(m, set())))) for m, name, roles in members]
         return sorted(lines, key=lambda line: (line.acknowledged_at is not None, line.name))
 
-    async def remind_now(self, broadcast: Broadcast, platforms: Collection[str]) -> int:
+    async def remind_now(self, broadcast: Broadcast, platforms: Collection[str], *,
+                         now: datetime | None = None) -> int:
         """Queue a reminder of ``broadcast`` (with its Acknowledge button) to each member who has not acknowledged it,
         on every platform they are linked on, in one transaction; the outbox workers deliver it like the automatic
         reminder (``remind``). The Clerk asks for it on the web console: its rows' keys end ``/web-<UTC second>``,
-        so they never collide with the automatic reminder's rows, and it may be asked for again in a later second."""
-        now = utcnow()
+        so they never collide with the automatic reminder's rows, and it may be asked for again in a later second.
+        A second request in the same second (a double click) queues nothing more: no one is reminded twice."""
+        now = now or utcnow()
         tag = f"/web-{now.strftime('%Y%m%d%H%M%S')}"
         async with self.sessions.begin() as session:
             acked = select(AcknowledgementRow.member_id).where(AcknowledgementRow.broadcast_id == broadcast.id)
@@ -293,6 +295,13 @@ async def _enqueue(session: AsyncSession, broadcast_id: int, purpose: str,
                      "recipient": recipient, "purpose": purpose, "status": PENDING, "attempts": 0, "doubtful": 0,
                      "idempotency_key": _key(broadcast_id, member_id, platform, purpose, recipient, tag),
                      "next_attempt_at": now, "created_at": now})
+    if tag:  # a tagged request repeated within its tag's second: the rows already queued are not queued again
+        taken: set[str] = set()
+        for start in range(0, len(rows), CHUNK):
+            keys = [row["idempotency_key"] for row in rows[start:start + CHUNK]]
+            taken.update((await session.scalars(select(DeliveryRow.idempotency_key).where(
+                DeliveryRow.idempotency_key.in_(keys)))).all())
+        rows = [row for row in rows if row["idempotency_key"] not in taken]
     for start in range(0, len(rows), CHUNK):
         await session.execute(insert(DeliveryRow), rows[start:start + CHUNK])
     return len(rows)
