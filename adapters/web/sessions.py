@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.store.models import WebSessionRow, utcnow
+from bot.store.models import WebSessionRow, aware, utcnow
 
 ANONYMOUS_FOR = timedelta(hours=1)
 TOUCH_EVERY = timedelta(minutes=1)
@@ -26,10 +26,6 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

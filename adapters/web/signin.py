@@ -18,8 +18,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import Text as SqlText
-from sqlalchemy import cast, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcasts.compose import to_json
@@ -29,8 +28,7 @@ from bot.codes import new_code, normalise
 from bot.messages import Text
 from bot.people import Member
 from bot.store import Store
-from bot.store.broadcasts import aware
-from bot.store.models import BroadcastRow, WebLoginAttemptRow, WebLoginCodeRow, utcnow
+from bot.store.models import WebLoginAttemptRow, WebLoginCodeRow, aware, utcnow
 
 WRONG_PER_CODE = 5
 CODES_PER_HOUR = 5
@@ -75,12 +73,8 @@ class SignIn:
         """Blank every code message that has expired, or has no delivery outstanding (none queued, or a worker
         that stopped before blanking it); how many. A delivered one the outbox worker blanks itself."""
         now = utcnow()
-        async with self.sessions() as session:
-            rows = (await session.execute(select(BroadcastRow.id, BroadcastRow.created_at, BroadcastRow.content)
-                                          .where(BroadcastRow.kind == "direct",
-                                                 cast(BroadcastRow.content, SqlText).like(f'%"{SECRET}"%')))).all()
         forgotten = 0
-        for broadcast_id, created_at, content in rows:
+        for broadcast_id, created_at, content in await self.store.broadcasts.direct_containing(f'"{SECRET}"'):
             if not holds_secret(content):
                 continue
             if aware(created_at) + self.code_for <= now:  # dead, whether or not a delivery is still waiting

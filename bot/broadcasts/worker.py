@@ -31,9 +31,9 @@ from bot.broadcasts.sending import Permanent, RetryAfter, Sender, Transient
 from bot.broadcasts.settings import DEFAULT_PACING, DELIVERY_PLATFORMS, UNPACED, Pacing
 from bot.cases.reminders import remind_unacknowledged
 from bot.store import Store, StoreError
-from bot.store.broadcasts import Broadcast, aware
+from bot.store.broadcasts import Broadcast
 from bot.store.deliveries import Delivery
-from bot.store.models import utcnow
+from bot.store.models import aware, utcnow
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

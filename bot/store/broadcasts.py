@@ -14,16 +14,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Text as SqlText
+from sqlalchemy import cast, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.people import Member
 from bot.store.deliveries import FAILED, PENDING, SENDING, SENT, Deliveries
-from bot.store.models import AcknowledgementRow, BroadcastRow, DeliveryRow, IdentityRow, MemberRow, utcnow
+from bot.store.models import AcknowledgementRow, BroadcastRow, DeliveryRow, IdentityRow, MemberRow, aware, utcnow
 
 CHUNK = 1000
 
@@ -65,11 +66,6 @@ class AckLine:
     """Where they pressed Acknowledge."""
     reached_on: tuple[str, ...]
     """Platforms the broadcast was delivered (or is being delivered) to them on."""
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _broadcast(row: BroadcastRow) -> Broadcast:
@@ -208,6 +204,15 @@ class Broadcasts:
         lines = [AckLine(m, name, tuple(roles or ()), acks.get(m, (None, None))[0], acks.get(m, (None, None))[1],
                          tuple(sorted(reached.get(m, set())))) for m, name, roles in members]
         return sorted(lines, key=lambda line: (line.acknowledged_at is not None, line.name))
+
+    async def direct_containing(self, marker: str) -> list[tuple[int, datetime, list[dict[str, Any]]]]:
+        """Direct messages whose stored content holds ``marker``: (id, created, content). The web sign-in finds the
+        code messages it must blank with it (``adapters.web.signin``)."""
+        async with self.sessions() as session:
+            rows = (await session.execute(select(BroadcastRow.id, BroadcastRow.created_at, BroadcastRow.content)
+                                          .where(BroadcastRow.kind == "direct",
+                                                 cast(BroadcastRow.content, SqlText).like(f"%{marker}%")))).all()
+        return [(broadcast_id, aware(created_at), content) for broadcast_id, created_at, content in rows]
 
     async def remind_now(self, broadcast: Broadcast, platforms: Collection[str], *,
                          now: datetime | None = None) -> int:

@@ -7,16 +7,13 @@ importing each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from bot.store.models import CaseRow
+from bot.store.models import CaseRow, aware
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def aware_or_none(moment: datetime | None) -> datetime | None:
+    return None if moment is None else aware(moment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +43,10 @@ class StoredCase:
 
 
 def stored(row: CaseRow) -> StoredCase:
-    created = aware(row.created_at)
-    assert created is not None
     return StoredCase(row.id, row.reference, row.council, row.flow, row.status, row.about_role, row.recipient,
-                      row.anonymous, row.key_id, row.wrapped_key, row.ciphertext, created, aware(row.closed_at),
-                      aware(row.acknowledged_at), aware(row.reminded_at), row.revision or 0)
+                      row.anonymous, row.key_id, row.wrapped_key, row.ciphertext, aware(row.created_at),
+                      aware_or_none(row.closed_at),
+                      aware_or_none(row.acknowledged_at), aware_or_none(row.reminded_at), row.revision or 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.store.broadcasts import aware
-from bot.store.models import ClerkRoutingRow
+from bot.store.models import ClerkRoutingRow, aware
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from bot.store.broadcasts import aware
-from bot.store.models import FeedbackRow, utcnow
+from bot.store.models import FeedbackRow, aware, utcnow
 
 
 @dataclass(frozen=True, slots=True)

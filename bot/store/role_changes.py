@@ -30,11 +30,10 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.people import Member
-from bot.store.broadcasts import aware
 from bot.store.clerk_routings import accept_in, accepted_in, digest_of, recorded_in
 from bot.store.database import serialise
 from bot.store.members import RosterEdit, Synced, Wanted, apply_edit, sync_in, synced_in
-from bot.store.models import RoleChangeRow, utcnow
+from bot.store.models import RoleChangeRow, aware, utcnow
 
 LAPSE_AFTER = timedelta(days=7)
 PENDING, CONFIRMED, REFUSED, LAPSED = "pending", "confirmed", "refused", "lapsed"
