@@ -39,6 +39,13 @@ def test_grievance_question_answered_where_the_protocol_has_one(real_library: An
     assert not real_library.ask("wendlebury", "what is the grievance procedure?").abstain
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "a known regression, accepted in session 13: that session's reranker scores Cheshire's first clause -2.59 for "
+    "this situation (session 11's: -0.35) and the bot declines it. Its kind of question (answerable, naming a subject "
+    "the protocol never mentions, 8+ distinctive words) is declined no more often on validation (1 of 21, both "
+    "rerankers), and at equal false abstention the new reranker declines more not-covered questions (out-of-fold "
+    "0.833 vs 0.796 at 2 %): bench/RESULTS.md, session 13. Strict: when a model answers it again, this fails and "
+    "the mark comes off."))
 def test_a_situation_naming_a_subject_the_protocol_never_mentions_is_still_answered(real_library: Any) -> None:
     """Allotments are nowhere in Cheshire's protocol, but someone describing how a councillor treats a member of
     staff is asking what the protocol is for; a bare question about the subject is not covered."""

@@ -10,6 +10,7 @@ seed and settings give the same weights. The weights ship in ``knowledge/models/
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import math
@@ -56,9 +57,24 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def pinned_questions(path: Path) -> list[dict[str, Any]]:
+    """A question list the encoder was trained on, shipped beside its weights (JSON lines, gzipped if ``.gz``): when
+    the corpus grows and only the reranker is retrained, ``make train`` still reproduces the shipped encoder."""
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return [json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip()]
+
+
+def questions_digest(questions: list[dict[str, Any]]) -> str:
+    return hashlib.sha256(json.dumps(questions, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def train(*, seed: int, epochs: float, batch_size: int, lr: float, max_seq: int, limit: int | None,
-          out: Path, questions: list[dict[str, Any]] | None = None, sibling_negatives: float = 0.0) -> dict[str, Any]:
-    """``questions``: the training split unless given (the tests train on a handful)."""
+          out: Path, questions: list[dict[str, Any]] | None = None, sibling_negatives: float = 0.0,
+          pinned: Path | None = None) -> dict[str, Any]:
+    """``questions``: the training split unless given (the tests train on a handful); ``pinned``: a file of
+    ``pinned_questions`` to train on instead, recorded with its digest."""
+    if pinned is not None:
+        questions = pinned_questions(pinned)
     import torch
     from safetensors.torch import save_file
     from sentence_transformers import SentenceTransformer
@@ -132,6 +148,8 @@ def train(*, seed: int, epochs: float, batch_size: int, lr: float, max_seq: int,
         "seconds": round(time.perf_counter() - started, 1), "threads": torch.get_num_threads(),
         "weights_sha256": sha256(out / WEIGHTS_FILE),
     }
+    if pinned is not None and questions is not None:
+        record |= {"questions_file": pinned.name, "questions_sha256": questions_digest(questions)}
     (out / RECORD_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return record
 
@@ -145,13 +163,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seq", type=int, default=128)
     parser.add_argument("--limit", type=int, default=None, help="train on the first N examples only (smoke runs)")
     parser.add_argument("--out", type=Path, default=TUNED_DIR)
+    parser.add_argument("--questions", type=Path, default=None,
+                        help="train on this question file (see pinned_questions) instead of the training split")
     parser.add_argument("--sibling-negatives", type=float, default=0.0,
                         help="share of answering sentences whose negative is another sentence of the same clause")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     record = train(seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                   max_seq=args.max_seq, limit=args.limit, out=args.out, sibling_negatives=args.sibling_negatives)
+                   max_seq=args.max_seq, limit=args.limit, out=args.out, sibling_negatives=args.sibling_negatives,
+                   pinned=args.questions)
     print(json.dumps(record))
     return 0
 

@@ -8,13 +8,13 @@ and the pattern's hit as one more feature.
 
 Data: ``training/data/report_intent_positive.jsonl`` and ``..._negative.jsonl`` (and ``..._s7.jsonl``: 300 more of
 each, session 7, by a writer who saw only the protocol texts and a description of the task; ``..._s8.jsonl``: 400
-more of each, session 8, by another such writer), the phrasings and ordinary
-questions in ``tests/data/*.txt``, and the corpus's off-topic questions as further negatives (its answerable ones
-are not used: many of them genuinely describe a wish to report). The L2 strength and the threshold are chosen by
-5-fold stratified cross-validation: the threshold is the lowest that keeps out-of-fold false offers within
-``--max-false-offers``, and the strength the one with the best out-of-fold recall there (features standardised
-first: ``Scaling``). The model is then fitted on everything. Nothing is random but the fold assignment, which is
-seeded, so the same data gives the same file.
+more of each, session 8, by another such writer; ``..._s12.jsonl``: 400 more of each, session 12, the same way), the
+phrasings and ordinary questions in ``tests/data/*.txt``, and the corpus's off-topic questions as further negatives
+(its answerable ones are not used: many of them genuinely describe a wish to report). The L2 strength and the
+threshold are chosen by 5-fold stratified cross-validation: the threshold is the lowest that keeps out-of-fold false
+offers within ``--max-false-offers``, and the strength the one with the best out-of-fold recall there (features
+standardised first: ``Scaling``). The model is then fitted on everything. Nothing is random but the fold assignment,
+which is seeded, so the same data gives the same file.
 """
 
 from __future__ import annotations
@@ -78,9 +78,11 @@ def load_examples() -> list[Example]:
     sources = (_jsonl(DATA / "report_intent_positive.jsonl", True) + _lines(TESTS / "report_offer_phrasings.txt", True)
                + _jsonl(DATA / "report_intent_positive_s7.jsonl", True)
                + _jsonl(DATA / "report_intent_positive_s8.jsonl", True)
+               + _jsonl(DATA / "report_intent_positive_s12.jsonl", True)
                + _jsonl(DATA / "report_intent_negative.jsonl", False) + _lines(TESTS / "ordinary_questions.txt", False)
                + _jsonl(DATA / "report_intent_negative_s7.jsonl", False)
                + _jsonl(DATA / "report_intent_negative_s8.jsonl", False)
+               + _jsonl(DATA / "report_intent_negative_s12.jsonl", False)
                + _off_topic(CORPUS_TRAIN))
     seen: dict[str, Example] = {}
     for example in sources:
