@@ -24,7 +24,7 @@ from knowledge.errors import IndexStaleError
 from knowledge.lexical import LexicalIndex
 from knowledge.vocabulary import tokens
 
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 """Bumped when a saved index would no longer match what the code builds: 5, the parser reads legal "4.(2)",
 lettered "B2", "Para 12." and slide-deck numbering (saved clauses of such documents had other boundaries); 6, a
 text-browser dump's chrome, link numbers and References list and a one-line signature are set aside; 7, a box's
@@ -35,7 +35,8 @@ characters are read as their words, a control block of such a table is set aside
 its paragraphs, footnotes listed at the end are a paragraph each, a paragraph-per-line text with blank lines
 around its headings is read a paragraph to a line, and a text-browser dump's accordion headings
 ("+ 2. Roles") head their clauses while a page note, a caption, related-page links, a cookie notice and the
-footer's contact lines are set aside."""
+footer's contact lines are set aside; 10, a row of boxes side by side keeps every box's words (it was blanked as one
+notice) and a web page's contact lines are set aside only in its footer (inside the page they are quoted)."""
 
 
 @dataclass(frozen=True, slots=True)

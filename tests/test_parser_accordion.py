@@ -153,3 +153,16 @@ def test_the_page_saved_with_a_blank_line_after_every_line_reads_the_same() -> N
         return [(c.heading_path, c.number, c.text) for c in parsed(text)]
 
     assert read(PAGE.replace("\n", "\n\n")) == read(PAGE)
+
+
+def test_contact_lines_inside_the_protocol_are_quoted_and_the_footers_are_not() -> None:
+    """'Telephone: ...' under a section is the protocol's answer to "what's the clerk's number?"; only the footer's
+    contact lines (nothing but page chrome after them) are the site's."""
+    page = PAGE.replace("+ 4. Review", "   3.3 The Clerk can be contacted at the Parish Office:\n\n"
+                                       "   Telephone: 01632 960555 (mornings)\n   Email: office@ashwell-pc.gov.uk\n\n"
+                                       "+ 4. Review")
+    clauses = parsed(page)
+    assert any("01632 960555" in c.text for c in clauses)
+    assert any("office@ashwell-pc.gov.uk" in c.text for c in clauses)
+    assert not any("01632 960000" in c.text for c in clauses)
+    assert holding(clauses, "reviews this protocol").heading_path[-1] == "Review"

@@ -108,20 +108,35 @@ def _names_a_section(text: str) -> bool:
 
 
 def web_chrome(lines: Sequence[Line | None]) -> list[int]:
-    """Indices of the dump's chrome: the references list, chrome paragraphs, link-only paragraphs, form lines."""
+    """Indices of the dump's chrome: the references list, chrome paragraphs, link-only paragraphs, form lines, and
+    the footer's contact lines.
+
+    Contact lines are chrome only in the footer: a block of them with nothing but chrome after it. Inside the page
+    ('Telephone: 01632 960123' under 'Contacting the Clerk') they are the protocol's own words, and the answer to
+    "what's the clerk's number?".
+    """
     out: list[int] = []
     start = references_start(lines)
     if start is not None:
         out.extend(range(start, len(lines)))
+    contacts: list[list[int]] = []
+    last_words = -1
     for block in _blocks(lines[:start]):
         texts = [lines[i].text.strip() for i in block]  # type: ignore[union-attr]
-        if _CHROME_BLOCK.match(texts[0]) or _links_only(lines, block) or _contact_block(texts):
+        if _CHROME_BLOCK.match(texts[0]) or _links_only(lines, block):
             out.extend(block)
+            continue
+        if _contact_block(texts):
+            contacts.append(block)
             continue
         copyright_at = next((k for k, text in enumerate(texts) if _COPYRIGHT.match(text)), len(texts))
         out.extend(block[copyright_at:])
-        out.extend(i for i, text in zip(block[:copyright_at], texts, strict=False) if _form_line(text))
-    return out
+        forms = [i for i, text in zip(block[:copyright_at], texts, strict=False) if _form_line(text)]
+        out.extend(forms)
+        if copyright_at == len(texts) and len(forms) < len(texts):  # the page's own words, not its footer
+            last_words = block[-1]
+    out.extend(i for block in contacts if block[0] > last_words for i in block)
+    return sorted(out)
 
 
 def _blocks(lines: Sequence[Line | None]) -> Iterator[list[int]]:
