@@ -2,7 +2,7 @@
 
     middleware (bots, control characters, size, rate) -> now and then, sweep expired drafts -> one read:
       duplicate delivery? who, which council, conversation -> a draft swept while away? say so
-      -> button actions -> active flow -> commands -> intent (offer a private flow) -> Q&A
+      -> button actions -> active flow -> commands -> greetings and thanks -> intent (offer a private flow) -> Q&A
 
 Errors from storage are turned into a polite "please try again" here, and logged by type only: a
 message's text never reaches a log line.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import answering, council_choice, feedback, intent, linking, publish, roster
+from bot import answering, council_choice, feedback, intent, linking, publish, roster, smalltalk
 from bot.cases.desk import looks_like_code
 from bot.cases.reminders import remind_unacknowledged
 from bot.commands import Command, CommandTable, core_commands, parse
@@ -240,6 +240,8 @@ class Dialogue:
             await council_choice.stop_asking(turn)
         if looks_like_code(text):  # a receipt code pasted on its own: never a question, never kept
             return [say(CODE_HINT, visibility=Visibility.EPHEMERAL, kind="case_hint")]
+        if (small_talk := smalltalk.reply(text)) is not None:
+            return [small_talk]
         if await intent.wants_to_report(turn, text):
             replies = intent.offer(turn)
             if intent.is_question(text) and turn.council is not None:

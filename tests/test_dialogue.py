@@ -323,3 +323,15 @@ async def test_a_council_is_chosen_by_its_name_as_well_as_its_slug(chat: MemoryA
                                            ("ledbury", "Ledbury Town Council"), ("wendlebury parish", "Wendlebury")]):
         replies = await chat.push(f"/council {typed}", user=f"someone-{user}")
         assert said(replies).startswith(f"Council: {named}"), said(replies)
+
+
+@pytest.mark.parametrize("message", ["hello", "Hi there!", "good morning", "shwmae", "thanks!", "Cheers", "diolch"])
+async def test_a_greeting_or_thanks_gets_a_friendly_word_not_a_quote(terminal: MemoryAdapter, message: str) -> None:
+    replies = await terminal.push(message, user="okafor")
+    assert kinds(replies) in (["greeting"], ["thanks"])
+    assert "does not cover" not in replies[0].plain()
+
+
+async def test_a_greeting_inside_a_question_is_still_answered(terminal: MemoryAdapter) -> None:
+    replies = await terminal.push(f"hi, {QUESTION}", user="okafor")
+    assert kinds(replies) == ["answer"]

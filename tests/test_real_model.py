@@ -88,3 +88,10 @@ def test_short_answer_leads_with_the_sentence_that_answers(real_library: Any) ->
     answer = QaService(real_library).ask("cheshire", "can I instruct the deputy clerk?", role="councillor").answer
     assert answer.short_answer is not None
     assert answer.short_answer.startswith("Councillors should not give instructions directly to the Proper Officer")
+
+
+@pytest.mark.parametrize("message", ["hello", "ok", "asdf qwerty zxcv", "?????", "a" * 2000])
+def test_a_short_message_sharing_no_word_with_the_protocol_is_declined(real_library: Any, message: str) -> None:
+    """The reranker scored such text +4 to +6 against any clause, so each was answered with a random quote."""
+    asked = real_library.ask("wendlebury", message)
+    assert asked.abstain and asked.confidence == 0.0
