@@ -79,8 +79,8 @@ class ConfidenceFeatures:
     phrase), or is long enough to tell a situation (more than ``SHORT_WORDS`` words). A short message sharing no
     word with the protocol ("hello", "ok", "asdf qwerty", "?????") gives nothing to ground a quote on: the reranker
     reads such text with any clause as a match (scores of +4 to +6, it never saw one in training), so the bot would
-    quote a clause at random. Its confidence is 0 (declined) whatever the model says; on the corpus's training and validation splits
-    this catches no answerable validation question and 1 of 6,549 in train."""
+    quote a clause at random. Its confidence is 0 (declined) whatever the model says; on the corpus this catches no
+    answerable validation question and 1 of 6,549 in train."""
 
     @property
     def length(self) -> float:
