@@ -26,8 +26,9 @@ WELCOME = "You're welcome. Ask again any time."
 
 def reply(text: str) -> Reply | None:
     """The reply to a bare greeting or thanks; ``None`` for anything else."""
-    if GREETING.match(text.strip()):
+    text = text.strip()
+    if GREETING.match(text):
         return say(HELLO, kind="greeting")
-    if THANKS.match(text.strip()):
+    if THANKS.match(text):
         return say(WELCOME, kind="thanks")
     return None

@@ -69,9 +69,6 @@ class ConfidenceFeatures:
         known = sum(1 for t in distinctive if t in index.lexical.vocabulary) / max(len(distinctive), 1)
         return cls(best_cosine, known, subjects_missing(index, question), len(distinctive), rerank)
 
-    def ungrounded(self) -> ConfidenceFeatures:
-        return dataclasses.replace(self, grounded=False)
-
     rerank: float | None = None
     """The reranker's best score over the clauses it read (``knowledge.reranking``); ``None`` without one."""
     grounded: bool = True
@@ -242,6 +239,6 @@ def search(
     features = ConfidenceFeatures.of(index, mended_question, words,
                                      float(dense.max()) if n else 0.0, max(reranked.values(), default=None))
     if len(set(words)) <= SHORT_WORDS and not any(t in index.lexical.vocabulary for t in (*words, *expanded)):
-        features = features.ungrounded()
+        features = dataclasses.replace(features, grounded=False)
     confidence = features.confidence(cfg)
     return Retrieval(hits=hits, confidence=confidence, abstain=features.abstains(cfg), features=features)
